@@ -1,0 +1,210 @@
+/* \summary: the audit pipeline: per packet decode, flow, classify (see audit.h). */
+#include "audit.h"
+
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "dpi.h"
+#include "strtab.h"
+
+#define NS_PER_S 1000000000ULL
+
+const char *host_source_name(enum host_source s)
+{
+	switch (s) {
+	case HOST_FROM_HTTP: return "http";
+	case HOST_FROM_SNI: return "sni";
+	case HOST_FROM_DNS_QUERY: return "dns_query";
+	case HOST_FROM_DNS_ANSWER: return "dns_answer";
+	case HOST_FROM_DPI: return "dpi";
+	default: return NULL;
+	}
+}
+
+void audit_default_options(struct audit_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->flows.max_flows = 1u << 20;
+	o->flows.max_memory = 256u << 20;
+	o->flows.tcp_idle_ns = 600 * NS_PER_S;
+	o->flows.tcp_closed_ns = 10 * NS_PER_S;
+	o->flows.udp_idle_ns = 120 * NS_PER_S;
+}
+
+static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why);
+
+struct audit *audit_new(const struct audit_options *o)
+{
+	struct audit *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->opt = *o;
+	a->cur_input = -1;
+	a->names = strtab_new();
+	a->dns = a->names ? dns_cache_new(a->names) : NULL;
+	a->dpi = a->names ? dpi_new(a->names) : NULL;
+	a->flows = flow_table_new(&o->flows, on_flow_end, a);
+	if (!a->names || !a->dns || !a->dpi || !a->flows) {
+		audit_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void audit_free(struct audit *a)
+{
+	if (!a)
+		return;
+	flow_table_free(a->flows);
+	dpi_free(a->dpi);
+	dns_cache_free(a->dns);
+	strtab_free(a->names);
+	for (size_t i = 0; i < a->ninputs; i++) {
+		free(a->inputs[i].path);
+		free(a->inputs[i].name);
+		free(a->inputs[i].error);
+	}
+	free(a->inputs);
+	free(a->flow_recs);
+	free(a);
+}
+
+int audit_add_input(struct audit *a, const char *path)
+{
+	struct input_record *v = realloc(a->inputs, (a->ninputs + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	a->inputs = v;
+	struct input_record *in = &v[a->ninputs];
+	memset(in, 0, sizeof(*in));
+	in->path = strdup(path);
+	char *tmp = strdup(path);
+	in->name = tmp ? strdup(basename(tmp)) : NULL;
+	free(tmp);
+	in->dlt = -1;
+	if (!in->path || !in->name) {
+		free(in->path);
+		free(in->name);
+		return -1;
+	}
+	return (int)a->ninputs++;
+}
+
+void audit_input_error(struct audit *a, int input, const char *fmt, ...)
+{
+	struct input_record *in = &a->inputs[input];
+	if (in->error)
+		return; /* the first error is the cause */
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&in->error, fmt, ap) < 0)
+		in->error = NULL;
+	va_end(ap);
+}
+
+void audit_begin_input(struct audit *a, int input, int dlt)
+{
+	a->cur_input = input;
+	a->cur_dlt = dlt;
+	a->inputs[input].dlt = dlt;
+}
+
+static void learn_dns(struct audit *a, const struct packet *p)
+{
+	if (p->l4_proto != 17 || p->sport != 53 || !p->payload)
+		return;
+	a->cnt.dns_responses++;
+	if (dns_cache_learn(a->dns, p->payload, p->payload_len) < 0)
+		a->cnt.dns_malformed++;
+}
+
+void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
+		  uint32_t caplen, uint32_t wirelen)
+{
+	struct input_record *in = &a->inputs[a->cur_input];
+	if (in->frames == 0)
+		in->first_ts_ns = ts_ns;
+	in->frames = frame;
+	in->last_ts_ns = ts_ns;
+	a->cnt.packets++;
+
+	struct packet p = { .data = data, .caplen = caplen, .wirelen = wirelen };
+	enum decode_status st = decode_packet(a->cur_dlt, &p);
+	a->cnt.decode[st]++;
+	if (st != DECODE_OK)
+		return;
+	learn_dns(a, &p);
+	enum flow_dir dir;
+	struct flow *f = flow_table_packet(a->flows, &p, ts_ns, frame, a->cur_input, &dir);
+	if (!f)
+		return;
+	if (f->packets[0] + f->packets[1] == 1) {
+		const char *name = dns_cache_lookup(a->dns, flow_server_addr(f));
+		if (name) {
+			f->host = name;
+			f->host_source = HOST_FROM_DNS_ANSWER;
+		}
+	}
+	if (!f->dpi_done) {
+		bool had_state = f->dpi != NULL;
+		dpi_packet(a->dpi, f, &p, ts_ns);
+		if (!had_state && f->dpi)
+			flow_table_account(a->flows, f, (long)dpi_flow_state_size());
+		else if (had_state && !f->dpi)
+			flow_table_account(a->flows, f, -(long)dpi_flow_state_size());
+	}
+}
+
+static int ensure_record(struct audit *a, uint32_t id)
+{
+	if (id <= a->flow_recs_cap)
+		return 0;
+	size_t cap = a->flow_recs_cap ? a->flow_recs_cap : 1024;
+	while (cap < id)
+		cap *= 2;
+	struct flow_record *v = realloc(a->flow_recs, cap * sizeof(*v));
+	if (!v)
+		return -1;
+	memset(v + a->flow_recs_cap, 0, (cap - a->flow_recs_cap) * sizeof(*v));
+	a->flow_recs = v;
+	a->flow_recs_cap = cap;
+	return 0;
+}
+
+static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
+{
+	struct audit *a = ctx;
+	/* the table drops f->mem itself; accounting here could evict mid-flush */
+	dpi_finish(a->dpi, f);
+	if (ensure_record(a, f->id) < 0)
+		return;
+	struct flow_record *r = &a->flow_recs[f->id - 1];
+	r->id = f->id;
+	r->input = f->input;
+	r->transport = f->key.proto;
+	r->client = *flow_client_addr(f);
+	r->server = *flow_server_addr(f);
+	r->client_port = flow_client_port(f);
+	r->server_port = flow_server_port(f);
+	r->first_frame = f->first_frame;
+	char buf[128];
+	const char *proto = dpi_protocol_name(a->dpi, f, buf, sizeof(buf));
+	r->protocol = strtab_intern(a->names, proto, strlen(proto));
+	const char *cat = dpi_category_name(a->dpi, f);
+	r->category = cat ? strtab_intern(a->names, cat, strlen(cat)) : NULL;
+	r->host = f->host;
+	r->host_source = f->host_source;
+	r->packets = f->packets[0] + f->packets[1];
+	r->bytes = f->bytes[0] + f->bytes[1];
+	if (f->id > a->nflow_recs)
+		a->nflow_recs = f->id;
+}
+
+void audit_end_input(struct audit *a)
+{
+	flow_table_flush(a->flows);
+	a->cur_input = -1;
+}

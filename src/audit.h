@@ -1,0 +1,97 @@
+/* \summary: the audit pipeline and its results.
+ *
+ *   capture.c  --frames-->  audit_packet:  decode.c -> flow.c -> dpi.c / dns.c
+ *                                           -> (tcp reassembly -> parsers)
+ *   results: inputs[], flow records[], counters  -->  report_*.c
+ *
+ * One `struct audit` holds the state of a run; report writers read its
+ * records and never touch the pipeline.  Flows end at the end of each input
+ * (frame numbers are per file, as in Wireshark).
+ */
+#ifndef PA_AUDIT_H
+#define PA_AUDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "decode.h"
+#include "flow.h"
+
+enum host_source {
+	HOST_NONE,
+	HOST_FROM_HTTP,       /* HTTP Host / :authority */
+	HOST_FROM_SNI,        /* TLS or QUIC server name */
+	HOST_FROM_DNS_QUERY,  /* the flow is itself a DNS exchange */
+	HOST_FROM_DNS_ANSWER, /* an earlier DNS answer for the server address */
+	HOST_FROM_DPI,        /* another name nDPI extracted */
+};
+const char *host_source_name(enum host_source s);
+
+struct audit_options {
+	struct flow_limits flows;
+	FILE *list_requests; /* when set, one TSV line per decoded request */
+};
+
+void audit_default_options(struct audit_options *o);
+
+struct input_record {
+	char *path;        /* as given (or found in a directory walk) */
+	char *name;        /* base name, for --list-requests */
+	char sha256[65];   /* hex of the file's bytes; "" when unreadable */
+	const char *format; /* "pcap", "pcapng" or NULL */
+	int dlt;
+	uint64_t frames;
+	uint64_t first_ts_ns, last_ts_ns;
+	char *error;       /* NULL, or the one-line reason the input failed */
+};
+
+struct flow_record {
+	uint32_t id;
+	int input;
+	uint8_t transport;  /* 6 or 17 */
+	uint8_t host_source;
+	uint16_t client_port, server_port;
+	uint64_t first_frame;
+	struct ip_addr client, server;
+	const char *protocol; /* interned nDPI name */
+	const char *category;
+	const char *host;
+	uint64_t packets, bytes;
+};
+
+struct audit_counters {
+	uint64_t packets;
+	uint64_t decode[DECODE_STATUS_COUNT];
+	uint64_t dns_responses, dns_malformed;
+};
+
+struct audit {
+	struct audit_options opt;
+	struct strtab *names;
+	struct dpi *dpi;
+	struct dns_cache *dns;
+	struct flow_table *flows;
+	struct input_record *inputs;
+	size_t ninputs;
+	struct flow_record *flow_recs; /* index id-1 */
+	size_t nflow_recs, flow_recs_cap;
+	struct audit_counters cnt;
+	int cur_input;
+	int cur_dlt;
+};
+
+struct audit *audit_new(const struct audit_options *o);
+void audit_free(struct audit *a);
+
+/* Adds an input record (path copied); returns its index, -1 on OOM. */
+int audit_add_input(struct audit *a, const char *path);
+void audit_input_error(struct audit *a, int input, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void audit_begin_input(struct audit *a, int input, int dlt);
+void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
+		  uint32_t caplen, uint32_t wirelen);
+/* Ends every flow of the current input. */
+void audit_end_input(struct audit *a);
+
+#endif

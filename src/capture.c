@@ -1,0 +1,358 @@
+/* \summary: capture sources (see capture.h).
+ *
+ * libpcap reads the packets.  The file's SHA-256 is computed by a second
+ * thread reading the same file, so hashing a large capture overlaps with
+ * decoding it instead of adding to it.  Standard input is spooled to a
+ * temporary file (hashed on the way) so it can be read like any file.
+ */
+#include "capture.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "decode.h"
+#include "log.h"
+
+#define MAX_DIR_DEPTH 32
+#define HASH_CHUNK (1u << 20)
+
+/* ---- operands and directories ---- */
+
+static int list_add(struct path_list *l, const char *p)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	if (!(l->v[l->n] = strdup(p)))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+void path_list_free(struct path_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static const char *format_of_magic(const uint8_t *m, size_t n)
+{
+	if (n < 4)
+		return NULL;
+	uint32_t be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+	switch (be) {
+	case 0x0a0d0d0a:
+		return "pcapng";
+	case 0xa1b2c3d4:
+	case 0xd4c3b2a1:
+	case 0xa1b23c4d:
+	case 0x4d3cb2a1:
+		return "pcap";
+	default:
+		return NULL;
+	}
+}
+
+static bool looks_like_capture(const char *path, const char *name)
+{
+	size_t n = strlen(name);
+	static const char *const suffixes[] = { ".pcap", ".pcapng", ".cap" };
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		size_t s = strlen(suffixes[i]);
+		if (n > s && strcasecmp(name + n - s, suffixes[i]) == 0)
+			return true;
+	}
+	uint8_t m[4];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	ssize_t got = read(fd, m, sizeof(m));
+	close(fd);
+	return got == 4 && format_of_magic(m, 4);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk_dir(const char *dir, int depth, struct path_list *out)
+{
+	if (depth > MAX_DIR_DEPTH)
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return list_add(out, dir); /* reading it will report why */
+	struct path_list names = { 0 };
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) && rc == 0)
+		if (e->d_name[0] != '.')
+			rc = list_add(&names, e->d_name);
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		char *path;
+		if (asprintf(&path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names.v[i]) < 0) {
+			rc = -1;
+			break;
+		}
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = walk_dir(path, depth + 1, out);
+		else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && looks_like_capture(path, names.v[i]))
+			rc = list_add(out, path);
+		free(path);
+	}
+	path_list_free(&names);
+	return rc;
+}
+
+int capture_expand(const char *const *operands, size_t n, struct path_list *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		int rc;
+		if (strcmp(operands[i], "-") != 0 && stat(operands[i], &st) == 0 && S_ISDIR(st.st_mode))
+			rc = walk_dir(operands[i], 0, out);
+		else
+			rc = list_add(out, operands[i]);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- hashing ---- */
+
+struct hasher {
+	pthread_t thread;
+	int fd;
+	bool started, ok;
+	unsigned char md[32];
+};
+
+static bool hash_fd(int fd, unsigned char md[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *buf = malloc(HASH_CHUNK);
+	bool ok = ctx && buf && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	ssize_t n;
+	while (ok && (n = read(fd, buf, HASH_CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, NULL);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return ok;
+}
+
+static void *hasher_main(void *arg)
+{
+	struct hasher *h = arg;
+	h->ok = hash_fd(h->fd, h->md);
+	return NULL;
+}
+
+static void hasher_start(struct hasher *h, const char *path)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = open(path, O_RDONLY);
+	if (h->fd < 0)
+		return;
+	if (pthread_create(&h->thread, NULL, hasher_main, h) == 0) {
+		h->started = true;
+	} else { /* no thread: hash inline */
+		h->ok = hash_fd(h->fd, h->md);
+	}
+}
+
+static void hasher_finish(struct hasher *h, char hex[65])
+{
+	if (h->started)
+		pthread_join(h->thread, NULL);
+	if (h->fd >= 0)
+		close(h->fd);
+	hex[0] = 0;
+	if (!h->ok)
+		return;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h->md[i]);
+}
+
+/* Copies standard input to an unlinked temporary file, hashing it. */
+static FILE *spool_stdin(char hex[65])
+{
+	FILE *tmp = tmpfile();
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *buf = malloc(HASH_CHUNK);
+	bool ok = tmp && ctx && buf && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	size_t n;
+	while (ok && (n = fread(buf, 1, HASH_CHUNK, stdin)) > 0)
+		ok = fwrite(buf, 1, n, tmp) == n && EVP_DigestUpdate(ctx, buf, n);
+	unsigned char md[32];
+	ok = ok && !ferror(stdin) && EVP_DigestFinal_ex(ctx, md, NULL) && fflush(tmp) == 0;
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	if (!ok) {
+		if (tmp)
+			fclose(tmp);
+		return NULL;
+	}
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	rewind(tmp);
+	return tmp;
+}
+
+/* ---- error positions ---- */
+
+static uint32_t rd32(const uint8_t *p, bool swap)
+{
+	uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/* Byte offset of the block holding packet number `frame` (1-based) in a
+ * pcapng file, found by walking block headers.  Only called on the error
+ * path, so the hot loop never asks the file for its position. */
+static long pcapng_frame_offset(int fd, uint64_t frame)
+{
+	long off = 0;
+	bool swap = false;
+	uint64_t packets = 0;
+	uint8_t h[12];
+	for (;;) {
+		ssize_t got = pread(fd, h, sizeof(h), off);
+		if (got < 8)
+			return off;
+		if (rd32(h, false) == 0x0a0d0d0a && got >= 12) /* section header: its own byte order */
+			swap = rd32(h + 8, false) != 0x1a2b3c4d;
+		uint32_t type = rd32(h, swap);
+		uint32_t len = rd32(h + 4, swap);
+		if (type == 6 || type == 3 || type == 2)
+			if (++packets == frame)
+				return off;
+		if (len < 12 || len % 4)
+			return off;
+		off += len;
+	}
+}
+
+/* ---- reading ---- */
+
+static void fail(struct audit *a, int input, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail(struct audit *a, int input, const char *path, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	audit_input_error(a, input, "%s", msg);
+	log_error("%s: %s", path, msg);
+}
+
+int capture_replay_file(struct audit *a, const char *path)
+{
+	int input = audit_add_input(a, path);
+	if (input < 0) {
+		log_error("%s: out of memory", path);
+		return -1;
+	}
+	struct input_record *in = &a->inputs[input];
+	struct hasher hasher = { .fd = -1 };
+	FILE *fp;
+	if (strcmp(path, "-") == 0) {
+		fp = spool_stdin(in->sha256);
+		if (!fp) {
+			fail(a, input, path, "cannot read standard input: %s", strerror(errno));
+			return -1;
+		}
+	} else {
+		fp = fopen(path, "rb");
+		if (!fp) {
+			fail(a, input, path, "%s", strerror(errno));
+			return -1;
+		}
+		hasher_start(&hasher, path);
+	}
+
+	int rc = -1;
+	uint8_t magic[4];
+	size_t got = fread(magic, 1, sizeof(magic), fp);
+	rewind(fp);
+	in->format = format_of_magic(magic, got);
+	pcap_t *pc = NULL;
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	if (got == 0) {
+		fail(a, input, path, "empty file, not a capture");
+	} else if (!in->format) {
+		fail(a, input, path, "not a pcap or pcapng capture (unknown magic %02x%02x%02x%02x at byte offset 0)",
+		     magic[0], got > 1 ? magic[1] : 0, got > 2 ? magic[2] : 0, got > 3 ? magic[3] : 0);
+	} else if (!(pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf))) {
+		fail(a, input, path, "%s (at byte offset 0)", errbuf);
+	}
+	if (!pc) {
+		fclose(fp);
+		goto out;
+	}
+	int fd = fileno(fp);
+	int dlt = pcap_datalink(pc);
+	if (!decode_dlt_supported(dlt)) {
+		const char *name = pcap_datalink_val_to_name(dlt);
+		fail(a, input, path, "unsupported link type %d (%s)", dlt, name ? name : "unknown");
+		pcap_close(pc);
+		goto out;
+	}
+	audit_begin_input(a, input, dlt);
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	uint64_t frame = 0;
+	long offset = 24; /* classic pcap: global header, then 16-byte record headers */
+	int r;
+	while ((r = pcap_next_ex(pc, &hdr, &data)) == 1) {
+		frame++;
+		uint64_t ts = (uint64_t)hdr->ts.tv_sec * 1000000000ULL + (uint64_t)hdr->ts.tv_usec;
+		audit_packet(a, frame, ts, data, hdr->caplen, hdr->len);
+		offset += 16 + (long)hdr->caplen;
+	}
+	if (r == PCAP_ERROR) {
+		long at = strcmp(in->format, "pcapng") == 0 ? pcapng_frame_offset(fd, frame + 1) : offset;
+		fail(a, input, path, "%s (at frame %llu / byte offset %ld)", pcap_geterr(pc),
+		     (unsigned long long)frame + 1, at);
+	} else {
+		rc = 0;
+	}
+	audit_end_input(a);
+	pcap_close(pc);
+out:
+	if (hasher.fd >= 0 || hasher.started)
+		hasher_finish(&hasher, in->sha256);
+	return rc;
+}

@@ -1,0 +1,96 @@
+/* \summary: internals shared by the extractors (extract.c, extract_json.c,
+ * extract_form.c, extract_multipart.c); not part of the public API.
+ *
+ * An extraction is a walk: the path of the value being visited is built in
+ * one buffer, grown on the way down and cut back on the way up.  Depth counts
+ * containers (JSON objects and arrays, forms, multipart bodies) and nested
+ * decodings of string values alike.
+ */
+#ifndef PA_EXTRACT_INTERNAL_H
+#define PA_EXTRACT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbuf.h"
+#include "extract.h"
+
+#define EX_PATH_MAX 4096 /* bytes in one field path; a longer one is dropped */
+
+struct ex_walk {
+	struct field_list *out;
+	unsigned max_depth;
+	struct dbuf path;
+};
+
+/* extract.c: the walk itself */
+
+/* Starts the path at `prefix`; false (nothing to free) when it cannot. */
+bool ex_walk_init(struct ex_walk *w, struct extract_ctx *x, const char *prefix);
+void ex_walk_free(struct ex_walk *w);
+/* Appends n bytes to the path; false (truncation recorded, path unchanged)
+ * when the path would grow past EX_PATH_MAX. */
+bool ex_path_push(struct ex_walk *w, const void *s, size_t n);
+bool ex_path_push_str(struct ex_walk *w, const char *s);
+/* ".key" */
+bool ex_path_push_key(struct ex_walk *w, const void *key, size_t key_len);
+/* "[i]" */
+bool ex_path_push_index(struct ex_walk *w, size_t i);
+static inline void ex_path_pop(struct ex_walk *w, size_t mark) { w->path.len = mark; }
+/* The field list takes no more fields: the walk can stop (it records why). */
+bool ex_full(struct ex_walk *w);
+/* A leaf at the current path. */
+void ex_emit(struct ex_walk *w, const void *key, size_t key_len, const void *val, size_t val_len);
+/* A string value at `depth`: decoded further when it holds JSON, a form or
+ * base64 JSON (see extract.h), else emitted as a leaf. */
+void ex_string(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s, size_t len,
+	       unsigned depth);
+/* Last component of a prefix ("body.x" -> "x"): the key of a root value. */
+const char *ex_prefix_key(const char *prefix, size_t *len);
+bool ex_is_ws(uint8_t c);
+
+/* extract_json.c */
+
+/* A parsed JSON text with what is needed to walk it (the source text keeps
+ * numbers as they were written). */
+struct ex_json {
+	json_t *root;
+	const uint8_t *text;
+	size_t len;
+	bool exact; /* the text and the tree match value for value (no duplicate keys) */
+};
+
+/* Parses `s` (not copied; must outlive the ex_json).  `any` allows a scalar
+ * root; otherwise only objects and arrays are JSON.  False if not JSON. */
+bool ex_json_parse(struct ex_json *j, const uint8_t *s, size_t len, bool any);
+void ex_json_free(struct ex_json *j);
+/* Walks a parsed text at the current path; the root sits at `depth`. */
+void ex_json_walk(struct ex_walk *w, const void *key, size_t key_len, struct ex_json *j,
+		  unsigned depth);
+enum ex_json_kind { EX_NOT_JSON, EX_JSON, EX_JSONL };
+/* A JSON document, else JSON Lines (two or more non-empty lines, each one JSON
+ * value); `any` allows scalars at the roots.  Emits the fields when it parses. */
+enum ex_json_kind ex_json_document(struct ex_walk *w, const void *key, size_t key_len,
+				   const uint8_t *s, size_t len, bool any);
+/* JSON Lines as declared: records `[i]` numbered by non-empty line; lines that
+ * do not parse are skipped.  Returns how many records parsed. */
+size_t ex_json_lines(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s,
+		     size_t len);
+
+/* extract_form.c */
+
+/* k=v&k2=v2 at the current path; the form itself sits at `depth`. */
+void ex_form(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s, size_t len,
+	     unsigned depth);
+/* Whether `s` looks like a urlencoded form; `strict` for whole bodies with
+ * no declared type (printable ASCII only, every pair with '='). */
+bool ex_form_sniff(const uint8_t *s, size_t len, bool strict);
+
+/* extract_multipart.c */
+
+void ex_multipart(struct ex_walk *w, const uint8_t *boundary, size_t boundary_len,
+		  const uint8_t *s, size_t len);
+
+#endif

@@ -1,0 +1,247 @@
+/* \summary: streaming JSON writer (see jsonw.h). */
+#include "jsonw.h"
+
+#include <string.h>
+
+void jw_init(struct jsonw *w, FILE *out)
+{
+	w->out = out;
+	w->len = 0;
+	w->need_comma = false;
+	w->error = false;
+}
+
+int jw_flush(struct jsonw *w)
+{
+	if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
+		w->error = true;
+	w->len = 0;
+	return w->error ? -1 : 0;
+}
+
+static void put(struct jsonw *w, const char *s, size_t n)
+{
+	while (n) {
+		if (w->len == sizeof(w->buf))
+			jw_flush(w);
+		size_t k = sizeof(w->buf) - w->len;
+		if (k > n)
+			k = n;
+		memcpy(w->buf + w->len, s, k);
+		w->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void putc_(struct jsonw *w, char c)
+{
+	if (w->len == sizeof(w->buf))
+		jw_flush(w);
+	w->buf[w->len++] = c;
+}
+
+static void comma(struct jsonw *w)
+{
+	if (w->need_comma)
+		putc_(w, ',');
+	w->need_comma = true;
+}
+
+void jw_raw(struct jsonw *w, const char *s) { put(w, s, strlen(s)); }
+
+void jw_obj_begin(struct jsonw *w)
+{
+	comma(w);
+	putc_(w, '{');
+	w->need_comma = false;
+}
+
+void jw_obj_end(struct jsonw *w)
+{
+	putc_(w, '}');
+	w->need_comma = true;
+}
+
+void jw_arr_begin(struct jsonw *w)
+{
+	comma(w);
+	putc_(w, '[');
+	w->need_comma = false;
+}
+
+void jw_arr_end(struct jsonw *w)
+{
+	putc_(w, ']');
+	w->need_comma = true;
+}
+
+void jw_newline(struct jsonw *w, const char *indent)
+{
+	if (w->need_comma)
+		putc_(w, ',');
+	putc_(w, '\n');
+	jw_raw(w, indent);
+	w->need_comma = false;
+}
+
+void jw_key(struct jsonw *w, const char *key)
+{
+	comma(w);
+	putc_(w, '"');
+	jw_raw(w, key);
+	put(w, "\":", 2);
+	w->need_comma = false;
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
+ * surrogates, nothing past U+10FFFF), or 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+size_t jw_escape(char *dst, size_t cap, const void *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = src;
+	size_t out = 0;
+	char tmp[8];
+#define EMIT(p, k)                                                       \
+	do {                                                             \
+		for (size_t e_ = 0; e_ < (k); e_++, out++)               \
+			if (out < cap)                                   \
+				dst[out] = (p)[e_];                      \
+	} while (0)
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			size_t j = i;
+			while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\')
+				j++;
+			EMIT((const char *)s + i, j - i);
+			i = j;
+			continue;
+		}
+		size_t k = utf8_seq(s + i, n - i);
+		if (c >= 0x80 && k) {
+			EMIT((const char *)s + i, k);
+			i += k;
+			continue;
+		}
+		switch (c) {
+		case '"': EMIT("\\\"", 2); break;
+		case '\\': EMIT("\\\\", 2); break;
+		case '\n': EMIT("\\n", 2); break;
+		case '\r': EMIT("\\r", 2); break;
+		case '\t': EMIT("\\t", 2); break;
+		default:
+			if (c < 0x20) {
+				memcpy(tmp, "\\u00", 4);
+				tmp[4] = hex[c >> 4];
+				tmp[5] = hex[c & 15];
+				EMIT(tmp, 6);
+			} else { /* a byte of invalid UTF-8 */
+				memcpy(tmp, "\\\\x", 3);
+				tmp[3] = hex[c >> 4];
+				tmp[4] = hex[c & 15];
+				EMIT(tmp, 5);
+			}
+		}
+		i++;
+	}
+#undef EMIT
+	return out;
+}
+
+void jw_strn(struct jsonw *w, const void *s, size_t n)
+{
+	comma(w);
+	putc_(w, '"');
+	char chunk[2048]; /* 256 bytes escape to at most 6 characters each */
+	const unsigned char *p = s;
+	/* escape in pieces; a piece never splits a UTF-8 sequence because
+	 * utf8_seq needs the whole sequence inside the piece it is given */
+	while (n) {
+		size_t take = n > 256 ? 256 : n;
+		while (take < n && take > 252 && (p[take] & 0xc0) == 0x80)
+			take--;
+		size_t k = jw_escape(chunk, sizeof(chunk), p, take);
+		put(w, chunk, k);
+		p += take;
+		n -= take;
+	}
+	putc_(w, '"');
+}
+
+void jw_str(struct jsonw *w, const char *s)
+{
+	if (!s)
+		jw_null(w);
+	else
+		jw_strn(w, s, strlen(s));
+}
+
+void jw_int(struct jsonw *w, long long v)
+{
+	if (v < 0) {
+		comma(w);
+		putc_(w, '-');
+		w->need_comma = false;
+		jw_uint(w, 0ULL - (unsigned long long)v);
+		return;
+	}
+	jw_uint(w, (unsigned long long)v);
+}
+
+void jw_uint(struct jsonw *w, unsigned long long v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	comma(w);
+	put(w, tmp + i, sizeof(tmp) - i);
+}
+
+void jw_bool(struct jsonw *w, bool v)
+{
+	comma(w);
+	jw_raw(w, v ? "true" : "false");
+}
+
+void jw_null(struct jsonw *w)
+{
+	comma(w);
+	jw_raw(w, "null");
+}

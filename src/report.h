@@ -1,0 +1,20 @@
+/* \summary: report writers: JSON (the evidence) and a text summary.
+ * Output formatting lives here only; the pipeline never prints.
+ * Deterministic: same inputs, same bytes (records in id order, no clock).
+ */
+#ifndef PA_REPORT_H
+#define PA_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct audit;
+
+/* Returns 0, or -1 when writing failed. */
+int report_write_json(FILE *out, struct audit *a);
+int report_write_text(FILE *out, struct audit *a);
+
+/* RFC 3339 UTC with microseconds, e.g. 2016-08-02T03:27:22.123456Z. */
+void report_format_ts(uint64_t ts_ns, char buf[32]);
+
+#endif

@@ -1,0 +1,168 @@
+/* \summary: the JSON report (docs/report-format.md, docs/report.schema.json).
+ *
+ * Streamed: each input, flow or transmission is written on its own line as
+ * it is visited, so a report of 150k flows never exists as one tree in
+ * memory, and two reports diff line by line.
+ */
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "config.h"
+#include "decode.h"
+#include "flow.h"
+#include "jsonw.h"
+#include "report.h"
+
+void report_format_ts(uint64_t ts_ns, char buf[32])
+{
+	time_t sec = (time_t)(ts_ns / 1000000000ULL);
+	unsigned usec = (unsigned)(ts_ns % 1000000000ULL / 1000);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%06uZ", usec);
+}
+
+static void write_ts(struct jsonw *w, const char *key, uint64_t ts_ns, bool present)
+{
+	char ts[32];
+	jw_key(w, key);
+	if (!present) {
+		jw_null(w);
+		return;
+	}
+	report_format_ts(ts_ns, ts);
+	jw_str(w, ts);
+}
+
+static void write_input(struct jsonw *w, const struct input_record *in)
+{
+	jw_obj_begin(w);
+	jw_key(w, "path");
+	jw_str(w, in->path);
+	jw_key(w, "sha256");
+	jw_str(w, in->sha256[0] ? in->sha256 : NULL);
+	jw_key(w, "format");
+	jw_str(w, in->format);
+	jw_key(w, "link_type");
+	jw_str(w, in->dlt >= 0 ? pcap_datalink_val_to_name(in->dlt) : NULL);
+	jw_key(w, "frames");
+	jw_uint(w, in->frames);
+	write_ts(w, "first_ts", in->first_ts_ns, in->frames > 0);
+	write_ts(w, "last_ts", in->last_ts_ns, in->frames > 0);
+	jw_key(w, "error");
+	jw_str(w, in->error);
+	jw_obj_end(w);
+}
+
+static void write_flow(struct jsonw *w, const struct flow_record *r)
+{
+	char ep[64];
+	jw_obj_begin(w);
+	jw_key(w, "id");
+	jw_uint(w, r->id);
+	jw_key(w, "input");
+	jw_int(w, r->input);
+	jw_key(w, "first_frame");
+	jw_uint(w, r->first_frame);
+	jw_key(w, "client");
+	jw_str(w, ip_endpoint_str(&r->client, r->client_port, ep, sizeof(ep)));
+	jw_key(w, "server");
+	jw_str(w, ip_endpoint_str(&r->server, r->server_port, ep, sizeof(ep)));
+	jw_key(w, "transport");
+	jw_str(w, r->transport == 6 ? "tcp" : "udp");
+	jw_key(w, "protocol");
+	jw_str(w, r->protocol);
+	jw_key(w, "category");
+	jw_str(w, r->category);
+	jw_key(w, "host");
+	jw_str(w, r->host);
+	jw_key(w, "host_source");
+	jw_str(w, host_source_name(r->host_source));
+	jw_key(w, "packets");
+	jw_uint(w, r->packets);
+	jw_key(w, "bytes");
+	jw_uint(w, r->bytes);
+	jw_obj_end(w);
+}
+
+static void write_coverage(struct jsonw *w, struct audit *a)
+{
+	const struct flow_table_stats *fs = flow_table_stats(a->flows);
+	jw_obj_begin(w);
+	jw_key(w, "packets");
+	jw_obj_begin(w);
+	jw_key(w, "total");
+	jw_uint(w, a->cnt.packets);
+	for (int s = 0; s < DECODE_STATUS_COUNT; s++) {
+		jw_key(w, decode_status_name(s));
+		jw_uint(w, a->cnt.decode[s]);
+	}
+	jw_obj_end(w);
+	jw_key(w, "flows");
+	jw_obj_begin(w);
+	jw_key(w, "total");
+	jw_uint(w, fs->created);
+	jw_key(w, "ended_idle");
+	jw_uint(w, fs->ended_idle);
+	jw_key(w, "ended_closed");
+	jw_uint(w, fs->ended_closed);
+	jw_key(w, "evicted");
+	jw_uint(w, fs->evicted);
+	jw_key(w, "peak_live");
+	jw_uint(w, fs->peak_live);
+	jw_obj_end(w);
+	jw_key(w, "dns");
+	jw_obj_begin(w);
+	jw_key(w, "responses");
+	jw_uint(w, a->cnt.dns_responses);
+	jw_key(w, "malformed");
+	jw_uint(w, a->cnt.dns_malformed);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+int report_write_json(FILE *out, struct audit *a)
+{
+	struct jsonw *w = malloc(sizeof(*w));
+	if (!w)
+		return -1;
+	jw_init(w, out);
+	jw_raw(w, "{\n  \"tool\": ");
+	jw_obj_begin(w);
+	jw_key(w, "name");
+	jw_str(w, "privaudit");
+	jw_key(w, "version");
+	jw_str(w, PACKAGE_VERSION);
+	jw_key(w, "signatures_sha256");
+	jw_null(w);
+	jw_obj_end(w);
+
+	jw_raw(w, ",\n  \"inputs\": [");
+	w->need_comma = false;
+	for (size_t i = 0; i < a->ninputs; i++) {
+		jw_newline(w, "    ");
+		write_input(w, &a->inputs[i]);
+	}
+	jw_raw(w, a->ninputs ? "\n  ],\n  \"flows\": [" : "],\n  \"flows\": [");
+	w->need_comma = false;
+	bool any = false;
+	for (size_t i = 0; i < a->nflow_recs; i++) {
+		if (!a->flow_recs[i].id)
+			continue;
+		jw_newline(w, "    ");
+		write_flow(w, &a->flow_recs[i]);
+		any = true;
+	}
+	jw_raw(w, any ? "\n  ],\n" : "],\n");
+	jw_raw(w, "  \"transmissions\": [],\n  \"findings\": [],\n  \"coverage\": ");
+	w->need_comma = false;
+	write_coverage(w, a);
+	jw_raw(w, "\n}\n");
+	int rc = jw_flush(w);
+	free(w);
+	return rc;
+}
