@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbuf.h"
+
 #include "dns.h"
 #include "dpi.h"
+#include "session.h"
 #include "strtab.h"
+#include "transmission.h"
 
 #define NS_PER_S 1000000000ULL
 
@@ -32,7 +36,15 @@ void audit_default_options(struct audit_options *o)
 	o->flows.tcp_idle_ns = 600 * NS_PER_S;
 	o->flows.tcp_closed_ns = 10 * NS_PER_S;
 	o->flows.udp_idle_ns = 120 * NS_PER_S;
+	o->max_body = 16u << 20;
+	o->max_decoded = 16u << 20;
+	o->max_reasm = 1u << 20;
 }
+
+struct request_line {
+	uint64_t frame, seq;
+	char *text;
+};
 
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why);
 
@@ -47,7 +59,8 @@ struct audit *audit_new(const struct audit_options *o)
 	a->dns = a->names ? dns_cache_new(a->names) : NULL;
 	a->dpi = a->names ? dpi_new(a->names) : NULL;
 	a->flows = flow_table_new(&o->flows, on_flow_end, a);
-	if (!a->names || !a->dns || !a->dpi || !a->flows) {
+	a->tx = tx_spool_new(o->reveal_values);
+	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx) {
 		audit_free(a);
 		return NULL;
 	}
@@ -59,6 +72,10 @@ void audit_free(struct audit *a)
 	if (!a)
 		return;
 	flow_table_free(a->flows);
+	tx_spool_free(a->tx);
+	for (size_t i = 0; i < a->nlines; i++)
+		free(a->lines[i].text);
+	free(a->lines);
 	dpi_free(a->dpi);
 	dns_cache_free(a->dns);
 	strtab_free(a->names);
@@ -156,6 +173,8 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 		else if (had_state && !f->dpi)
 			flow_table_account(a->flows, f, -(long)dpi_flow_state_size());
 	}
+	if (p.l4_proto == 6 && !f->l7_off && !session_packet(a, f, dir, &p, frame, ts_ns))
+		f->l7_off = true;
 }
 
 static int ensure_record(struct audit *a, uint32_t id)
@@ -177,6 +196,9 @@ static int ensure_record(struct audit *a, uint32_t id)
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 {
 	struct audit *a = ctx;
+	/* the session first: its requests may still name the flow's host */
+	struct session_counts sc;
+	session_end(a, f, &sc);
 	/* the table drops f->mem itself; accounting here could evict mid-flush */
 	dpi_finish(a->dpi, f);
 	if (ensure_record(a, f->id) < 0)
@@ -199,12 +221,102 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	r->host_source = f->host_source;
 	r->packets = f->packets[0] + f->packets[1];
 	r->bytes = f->bytes[0] + f->bytes[1];
+	r->tcp_gaps = sc.gaps;
+	r->tcp_gap_bytes = sc.gap_bytes;
+	r->requests = sc.requests;
+	r->reasm_capped = sc.capped;
+	a->cnt.tcp_gaps += sc.gaps;
+	a->cnt.flows_reasm_capped += sc.capped;
 	if (f->id > a->nflow_recs)
 		a->nflow_recs = f->id;
+}
+
+static int by_frame(const void *x, const void *y)
+{
+	const struct request_line *a = x, *b = y;
+	if (a->frame != b->frame)
+		return a->frame < b->frame ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 void audit_end_input(struct audit *a)
 {
 	flow_table_flush(a->flows);
+	if (a->nlines)
+		qsort(a->lines, a->nlines, sizeof(*a->lines), by_frame);
+	for (size_t i = 0; i < a->nlines; i++) {
+		fputs(a->lines[i].text, a->opt.list_requests);
+		free(a->lines[i].text);
+	}
+	a->nlines = 0;
 	a->cur_input = -1;
+}
+
+/* Appends s[0..n) for a TSV column: control bytes (tab, newline) as \xNN. */
+static void tsv_put(struct dbuf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f) {
+			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+			dbuf_append(b, e, 4);
+		} else {
+			dbuf_append_byte(b, c);
+		}
+	}
+}
+
+static void list_request(struct audit *a, const struct transmission *t)
+{
+	if (a->nlines == a->lines_cap) {
+		size_t cap = a->lines_cap ? a->lines_cap * 2 : 64;
+		struct request_line *v = realloc(a->lines, cap * sizeof(*v));
+		if (!v)
+			return;
+		a->lines = v;
+		a->lines_cap = cap;
+	}
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	const char *name = a->inputs[t->input].name;
+	char num[32];
+	tsv_put(&b, name, strlen(name));
+	snprintf(num, sizeof(num), "\t%llu\t", (unsigned long long)t->frame);
+	dbuf_append_str(&b, num);
+	dbuf_append_str(&b, t->protocol);
+	dbuf_append_byte(&b, '\t');
+	tsv_put(&b, t->method, t->method_len);
+	dbuf_append_byte(&b, '\t');
+	if (t->host)
+		tsv_put(&b, t->host, t->host_len);
+	dbuf_append_byte(&b, '\t');
+	tsv_put(&b, t->uri, t->uri_len);
+	dbuf_append_byte(&b, '\n');
+	char *text = dbuf_detach(&b, NULL);
+	if (!text)
+		return;
+	a->lines[a->nlines].frame = t->frame;
+	a->lines[a->nlines].seq = a->cnt.requests;
+	a->lines[a->nlines].text = text;
+	a->nlines++;
+}
+
+void audit_request(struct audit *a, struct flow *f, const struct transmission *t)
+{
+	a->cnt.requests++;
+	if (t->truncated)
+		a->cnt.truncated_messages++;
+	if (t->host && (!f->host || f->host_source != HOST_FROM_HTTP)) {
+		char name[256];
+		size_t n = tx_host_name(t->host, t->host_len, name, sizeof(name));
+		if (n) {
+			f->host = strtab_intern(a->names, name, n);
+			f->host_source = HOST_FROM_HTTP;
+		}
+	}
+	if (a->opt.list_requests)
+		list_request(a, t);
+	if (t->fields.n && tx_spool_add(a->tx, t) == 0)
+		a->cnt.transmissions++;
 }

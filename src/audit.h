@@ -30,7 +30,11 @@ const char *host_source_name(enum host_source s);
 
 struct audit_options {
 	struct flow_limits flows;
-	FILE *list_requests; /* when set, one TSV line per decoded request */
+	FILE *list_requests;  /* when set, one TSV line per decoded request */
+	bool reveal_values;   /* report field values unmasked */
+	size_t max_body;      /* request body bytes kept per message */
+	size_t max_decoded;   /* decompressed bytes per message */
+	size_t max_reasm;     /* out-of-order bytes buffered per TCP direction */
 };
 
 void audit_default_options(struct audit_options *o);
@@ -58,12 +62,18 @@ struct flow_record {
 	const char *category;
 	const char *host;
 	uint64_t packets, bytes;
+	uint64_t tcp_gaps, tcp_gap_bytes;
+	uint64_t requests;
+	bool reasm_capped;
 };
 
 struct audit_counters {
 	uint64_t packets;
 	uint64_t decode[DECODE_STATUS_COUNT];
 	uint64_t dns_responses, dns_malformed;
+	uint64_t requests, transmissions;
+	uint64_t tcp_gaps, flows_reasm_capped;
+	uint64_t truncated_messages;
 };
 
 struct audit {
@@ -77,6 +87,9 @@ struct audit {
 	struct flow_record *flow_recs; /* index id-1 */
 	size_t nflow_recs, flow_recs_cap;
 	struct audit_counters cnt;
+	struct tx_spool *tx;
+	struct request_line *lines; /* --list-requests lines of the current input */
+	size_t nlines, lines_cap;
 	int cur_input;
 	int cur_dlt;
 };
@@ -91,7 +104,12 @@ void audit_input_error(struct audit *a, int input, const char *fmt, ...)
 void audit_begin_input(struct audit *a, int input, int dlt);
 void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t wirelen);
-/* Ends every flow of the current input. */
+/* Ends every flow of the current input (and prints its request lines). */
 void audit_end_input(struct audit *a);
+
+struct transmission;
+/* A decoded request: names the flow's host, lists it, and spools it as a
+ * transmission when it carries fields. */
+void audit_request(struct audit *a, struct flow *f, const struct transmission *t);
 
 #endif

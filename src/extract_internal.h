@@ -50,6 +50,22 @@ void ex_string(struct ex_walk *w, const void *key, size_t key_len, const uint8_t
 /* Last component of a prefix ("body.x" -> "x"): the key of a root value. */
 const char *ex_prefix_key(const char *prefix, size_t *len);
 bool ex_is_ws(uint8_t c);
+/* `a` (n bytes) equals the lower-case ASCII string `lower`, ignoring case. */
+bool ex_ascii_ieq(const void *a, size_t n, const char *lower);
+
+/* One `name=value` header parameter (RFC 9110 section 5.6.6); the value
+ * unquoted, cut at EX_PARAM_MAX bytes (`cut` set). */
+#define EX_PARAM_MAX 1024
+struct ex_param {
+	const uint8_t *name;
+	size_t name_len;
+	uint8_t value[EX_PARAM_MAX];
+	size_t len;
+	bool cut;
+};
+/* The parameter after the ';' at *i (parameters without '=' are skipped);
+ * leaves *i at the next ';' or the end.  False when none is left. */
+bool ex_next_param(const uint8_t *s, size_t n, size_t *i, struct ex_param *p);
 
 /* extract_json.c */
 

@@ -163,7 +163,7 @@ static bool evict_one(struct flow_table *t, const struct flow *keep)
 	struct flow *victim = NULL;
 	for (int i = 0; i < LIST_COUNT; i++) {
 		struct flow *f = t->lists[i].oldest;
-		if (f == keep)
+		if (f && f == keep)
 			f = f->newer;
 		if (f && (!victim || f->last_ts_ns < victim->last_ts_ns))
 			victim = f;

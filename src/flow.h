@@ -47,6 +47,7 @@ struct flow {
 	void *dpi;                   /* nDPI state until detection ends (dpi.c owns it) */
 	uint16_t proto_master, proto_app, category;
 	bool dpi_done;
+	bool l7_off;                 /* the session let the flow go */
 	const char *host;            /* interned; NULL until known */
 	uint8_t host_source;         /* enum host_source in audit.h */
 	void *l7;                    /* the pipeline's per-flow state (reassembly, parsers) */

@@ -9,12 +9,14 @@ void jw_init(struct jsonw *w, FILE *out)
 	w->len = 0;
 	w->need_comma = false;
 	w->error = false;
+	w->written = 0;
 }
 
 int jw_flush(struct jsonw *w)
 {
 	if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
 		w->error = true;
+	w->written += w->len;
 	w->len = 0;
 	return w->error ? -1 : 0;
 }

@@ -24,6 +24,7 @@ struct jsonw {
 	size_t len;
 	bool need_comma; /* a value was written at this nesting level */
 	bool error;
+	unsigned long long written; /* bytes flushed so far */
 };
 
 void jw_init(struct jsonw *w, FILE *out);

@@ -42,6 +42,10 @@ static const char usage_replay[] =
 	"  -f, --format FORMAT     json or text (default: json, or text on a terminal)\n"
 	"      --list-requests     print one TSV line per decoded request:\n"
 	"                          file, frame, protocol, method, host, uri\n"
+	"      --reveal-values     show field values in clear (default: masked, with\n"
+	"                          their SHA-256); the report then holds personal data\n"
+	"      --max-body MIB      request body bytes kept, and decompressed, per\n"
+	"                          message (default 16)\n"
 	"      --max-flows N       flows kept at once before the oldest is ended (default 1048576)\n"
 	"      --max-memory MIB    memory for flow state before the oldest flow is ended\n"
 	"                          (default 256)\n"
@@ -82,6 +86,8 @@ enum {
 	OPT_MAX_MEMORY,
 	OPT_TCP_TIMEOUT,
 	OPT_UDP_TIMEOUT,
+	OPT_REVEAL_VALUES,
+	OPT_MAX_BODY,
 };
 
 static int cmd_replay(int argc, char **argv)
@@ -94,6 +100,8 @@ static int cmd_replay(int argc, char **argv)
 		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 		{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
 		{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
+		{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },
+		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -132,6 +140,14 @@ static int cmd_replay(int argc, char **argv)
 			if (!parse_count(optarg, 86400ULL * 365, &v))
 				return usage_error("a timeout wants a positive number of seconds, not '%s'", optarg);
 			*(c == OPT_TCP_TIMEOUT ? &opt.flows.tcp_idle_ns : &opt.flows.udp_idle_ns) = v * 1000000000ULL;
+			break;
+		case OPT_REVEAL_VALUES:
+			opt.reveal_values = true;
+			break;
+		case OPT_MAX_BODY:
+			if (!parse_count(optarg, 4096, &v))
+				return usage_error("--max-body wants a number of MiB from 1 to 4096, not '%s'", optarg);
+			opt.max_body = opt.max_decoded = (size_t)v << 20;
 			break;
 		case 'h':
 			fputs(usage_replay, stdout);

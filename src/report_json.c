@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "jsonw.h"
 #include "report.h"
+#include "transmission.h"
 
 void report_format_ts(uint64_t ts_ns, char buf[32])
 {
@@ -86,6 +87,12 @@ static void write_flow(struct jsonw *w, const struct flow_record *r)
 	jw_uint(w, r->packets);
 	jw_key(w, "bytes");
 	jw_uint(w, r->bytes);
+	jw_key(w, "requests");
+	jw_uint(w, r->requests);
+	jw_key(w, "tcp_gaps");
+	jw_uint(w, r->tcp_gaps);
+	jw_key(w, "truncated");
+	jw_bool(w, r->reasm_capped);
 	jw_obj_end(w);
 }
 
@@ -114,6 +121,22 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_uint(w, fs->evicted);
 	jw_key(w, "peak_live");
 	jw_uint(w, fs->peak_live);
+	jw_obj_end(w);
+	jw_key(w, "http");
+	jw_obj_begin(w);
+	jw_key(w, "requests");
+	jw_uint(w, a->cnt.requests);
+	jw_key(w, "transmissions");
+	jw_uint(w, a->cnt.transmissions);
+	jw_key(w, "truncated_messages");
+	jw_uint(w, a->cnt.truncated_messages);
+	jw_obj_end(w);
+	jw_key(w, "tcp");
+	jw_obj_begin(w);
+	jw_key(w, "gaps");
+	jw_uint(w, a->cnt.tcp_gaps);
+	jw_key(w, "flows_truncated");
+	jw_uint(w, a->cnt.flows_reasm_capped);
 	jw_obj_end(w);
 	jw_key(w, "dns");
 	jw_obj_begin(w);
@@ -158,11 +181,18 @@ int report_write_json(FILE *out, struct audit *a)
 		any = true;
 	}
 	jw_raw(w, any ? "\n  ],\n" : "],\n");
-	jw_raw(w, "  \"transmissions\": [],\n  \"findings\": [],\n  \"coverage\": ");
+	jw_raw(w, "  \"transmissions\": [");
+	int rc = jw_flush(w);
+	if (tx_spool_count(a->tx)) {
+		fputs("\n", out);
+		rc |= tx_spool_write(a->tx, out, "    ");
+		jw_raw(w, "  ");
+	}
+	jw_raw(w, "],\n  \"findings\": [],\n  \"coverage\": ");
 	w->need_comma = false;
 	write_coverage(w, a);
 	jw_raw(w, "\n}\n");
-	int rc = jw_flush(w);
+	rc |= jw_flush(w);
 	free(w);
-	return rc;
+	return rc ? -1 : 0;
 }

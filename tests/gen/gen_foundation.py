@@ -26,7 +26,7 @@ def simple_get(cap, cip, cport, sip, sport, cisn, sisn, host, uri, resp_body, fl
     c.request(st, en, "GET", uri, host, hl)
     resp = http_response(200, "OK", [("Content-Type", "text/plain")], resp_body)
     st, en, _ = c.send("s", resp)
-    c.response(st, en, 200, body_len=len(resp_body))
+    c.response(st, en, 200, body_len=len(resp_body), decoded_body=resp_body)
     c.close("c")
     return c
 
@@ -102,7 +102,7 @@ def eth_basic():
     body = b'{"status":"ok","ts":1700000000}'
     resp = http_response(200, "OK", [("Content-Type", "application/json")], body)
     st, en, _ = c.send("s", resp)
-    c.response(st, en, 200, body_len=len(body))
+    c.response(st, en, 200, body_len=len(body), decoded_body=body)
     c.close("c")
     # TLS
     t = TCPConn(cap, "10.0.0.2", 40003, "198.51.100.7", 443, 0x3A000000, 0x3B000000,
@@ -283,7 +283,16 @@ def malformed():
     cap.desc = (
         "Ethernet, classic pcap (snaplen 262144). Frames 1-14 each carry exactly one defect "
         "(see the per-frame notes); none of them may crash the decoder, and none of them "
-        "should produce a flow, host name or HTTP request. Frames 15-22 are a complete good "
+        "produces a host name or HTTP request. Strict expectation: no flow from frames 1-14, so "
+        "the file has exactly one flow (F1 below). Tolerated alternative: frames 3, 5, 9 and 10 "
+        "still have readable addresses and ports (their only defect is a length that claims more "
+        "data than was captured), so a decoder that accounts truncated packets instead of "
+        "dropping them may add one single-packet flow for each of them: frame 3 "
+        "10.0.0.2:42003 -> 192.0.2.99:80 TCP (IP length field 1500), frame 5 10.0.0.2:42005 -> "
+        "192.0.2.99:80 TCP (IP length 44), frame 9 10.0.0.2:42009 -> 192.0.2.99:7000 UDP (IP "
+        "length 38), frame 10 [2001:db8::2]:42010 -> [2001:db8::99]:80 TCP (IP length field 40 + "
+        "1000). Frames 1, 2, 4, 6, 7, 8, 11, 12, 13 and 14 must never create a flow. "
+        "Frames 15-22 are a complete good "
         "conversation 10.0.0.2:42100 -> 192.0.2.80:80 (handshake, `GET /after-bad HTTP/1.1` "
         "Host `good.example.com`, 200 response, FIN teardown) so a test can check that "
         "processing continued after the bad frames. Unless noted, bad frames are "
@@ -379,7 +388,7 @@ def malformed():
     c.request(st, en, "GET", "/after-bad", "good.example.com", hl)
     body = b"fine\n"
     st, en, _ = c.send("s", http_response(200, "OK", [("Content-Type", "text/plain")], body))
-    c.response(st, en, 200, body_len=len(body))
+    c.response(st, en, 200, body_len=len(body), decoded_body=body)
     c.close("c")
     return cap
 
@@ -391,7 +400,9 @@ def malformed():
 def bad_files():
     files = []  # (relpath, bytes, markdown)
     files.append(("bad/empty.pcap", b"", "0 bytes. Must be reported as an unreadable/empty "
-                  "capture without crashing."))
+                  "capture without crashing. libpcap: pcap_open_offline() fails with \"truncated "
+                  "dump file; tried to read 4 file header bytes, only got 0\" (capinfos, which "
+                  "uses wiretap, instead reports 0 packets with exit status 0)."))
     # truncated: 10-frame conversation
     cap = Capture("bad/truncated.pcap")
     c = TCPConn(cap, "10.0.0.2", 41500, "192.0.2.80", 80, 0x61000000, 0x62000000,
@@ -423,18 +434,20 @@ def bad_files():
           "The file is cut inside frame 7's packet data: frame 7's 16-byte record header starts "
           "at file offset %d (its packet data at %d, caplen %d); the file ends at offset %d "
           "(file size %d bytes), i.e. after %d of frame 7's %d data bytes. Frames 1-6 are "
-          "complete (record header offsets: %s). Expected: 6 frames read, then a "
-          "truncation error (tshark: \"appears to have been cut short in the middle of a "
-          "packet\"); the HTTP request in frame 4 is visible.") % (
+          "complete; record header offsets of frames 1-7: %s. Expected: 6 frames read, then a "
+          "truncation error (libpcap: pcap_next_ex() returns -1 with \"truncated dump file; "
+          "tried to read %d captured bytes, only got %d\"; capinfos: \"An error occurred after "
+          "reading 6 packets\"); the HTTP request in frame 4 is visible.") % (
               len(full), offsets[6], offsets[6] + 16, len(f7["data"]), cut, cut,
-              len(f7["data"]) // 2, len(f7["data"]), ", ".join(str(o) for o in offsets[:7]))
+              len(f7["data"]) // 2, len(f7["data"]), ", ".join(str(o) for o in offsets[:7]),
+              len(f7["data"]), len(f7["data"]) // 2)
     files.append(("bad/truncated.pcap", data, md))
     # random
     rnd = bytearray(prng("random.pcap", 4096))
     files.append(("bad/random.pcap", bytes(rnd),
                   "4096 pseudo-random bytes (SHA-256 counter stream, seed `random.pcap`). First "
                   "4 bytes: `%s` (not a pcap magic a1b2c3d4/d4c3b2a1/a1b23c4d/4d3cb2a1 nor the "
-                  "pcapng SHB type 0a0d0d0a)." % rnd[:4].hex(" ")))
+                  "pcapng SHB type 0a0d0d0a). libpcap: \"unknown file format\"." % rnd[:4].hex(" ")))
     # unknown block pcapng
     cap = Capture("bad/unknown-block.pcapng", fmt="pcapng")
     c = TCPConn(cap, "10.0.0.2", 41600, "192.0.2.80", 80, 0x63000000, 0x64000000,
@@ -451,7 +464,7 @@ def bad_files():
         "`unknown-block.example.com` (4, %d bytes of payload). Between EPB 2 and EPB 3 there is a "
         "block of unknown type 0x00000BAD, total length 24 (12-byte body `de ad be ef 01 02 03 "
         "04 05 06 07 08`), at file offset %d. Readers must skip it: expected 4 packets, "
-        "timestamps 1700000000.000000 + (N-1) ms.") % (len(req), data.find(blk))))
+        "timestamps 1700000000.000000 + (N-1) ms (libpcap and capinfos both read 4 packets).") % (len(req), data.find(blk))))
     # unsupported linktype
     frs = []
     for i in range(2):
@@ -461,11 +474,13 @@ def bad_files():
     files.append(("bad/unsupported-linktype.pcap", pcap_bytes(LINKTYPE_USER0, frs),
                   "Valid classic pcap header with link type 147 (LINKTYPE_USER0) and 2 frames "
                   "(each actually a raw IPv4/UDP packet, 42 bytes). A decoder that does not support "
-                  "the link type must reject the file (or skip both frames) cleanly."))
+                  "the link type must reject the file (or skip both frames) cleanly. libpcap opens it "
+                  "(pcap_datalink() = 147) and returns 2 frames."))
     hdr = pcap_bytes(LINKTYPE_ETHERNET, [])
     files.append(("bad/short-header.pcap", hdr[:10],
                   "Only the first 10 bytes of a 24-byte pcap global header (`%s`): magic, "
-                  "version 2.4, half of thiszone." % hdr[:10].hex(" ")))
+                  "version 2.4, half of thiszone. libpcap: \"truncated dump file; tried to read 24 file "
+                  "header bytes, only got 6\" (sic: libpcap counts the bytes after the 4-byte magic)." % hdr[:10].hex(" ")))
     return files
 
 

@@ -632,17 +632,29 @@ class TCPConn:
         return start, start + len(data), frames
 
     # -- HTTP bookkeeping
+    def seg_at(self, d, offset, payload, flags="PA", ack=None, note=""):
+        """Send payload at an explicit stream offset (for retransmissions,
+        out-of-order and overlapping segments)."""
+        seq = (self.isn[d] + 1 + offset) & 0xFFFFFFFF
+        return self.pkt(d, flags, payload, seq=seq, ack=ack, note=note)
+
+    def seq_of(self, d, offset):
+        return (self.isn[d] + 1 + offset) & 0xFFFFFFFF
+
     def request(self, start, end, method, uri, host, headers, body_fields=(), body=None,
-                note="", fields=None, decoded_body=None):
+                note="", fields=None, decoded_body=None, hdr_end=None):
         r = {"conn": self, "dir": "c", "start": start, "end": end, "method": method,
+             "hdr_end": hdr_end if hdr_end is not None else end,
              "uri": uri, "host": host, "note": note,
              "fields": fields if fields is not None else request_fields(uri, headers, body_fields),
              "decoded_body": decoded_body}
         self.cap.requests.append(r)
         return r
 
-    def response(self, start, end, status, note="", body_len=None, decoded_body=None):
+    def response(self, start, end, status, note="", body_len=None, decoded_body=None,
+                 hdr_end=None):
         r = {"conn": self, "dir": "s", "start": start, "end": end, "status": status,
+             "hdr_end": hdr_end if hdr_end is not None else end,
              "note": note, "body_len": body_len, "decoded_body": decoded_body}
         self.cap.responses.append(r)
         return r

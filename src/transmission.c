@@ -1,0 +1,375 @@
+/* \summary: transmissions: fields of a request, masking, the sorted spool
+ * (see transmission.h). */
+#include "transmission.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dbuf.h"
+#include "decode.h"
+#include "decompress.h"
+#include "extract.h"
+#include "http1.h"
+#include "jsonw.h"
+#include "report.h"
+
+/* Request headers that only frame or negotiate the transfer: they carry
+ * nothing about the user, so they are not fields.  Everything else is
+ * (user-agent, x-device-id, referer, authorization ...). */
+static const char *const plumbing_headers[] = {
+	"host", "content-length", "transfer-encoding", "connection", "keep-alive", "te",
+	"upgrade", "expect", "accept", "accept-encoding", "cache-control", "pragma",
+	"if-modified-since", "if-none-match", "if-match", "if-unmodified-since", "if-range",
+	"range", "content-encoding", "proxy-connection", "upgrade-insecure-requests",
+	"content-type", "cookie",
+};
+
+static bool is_plumbing(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(plumbing_headers) / sizeof(*plumbing_headers); i++)
+		if (strlen(plumbing_headers[i]) == len && strncasecmp(plumbing_headers[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+size_t tx_host_name(const char *host, size_t len, char *buf, size_t cap)
+{
+	size_t s = 0, e = len;
+	if (len && host[0] == '[') { /* [v6]:port */
+		const char *rb = memchr(host, ']', len);
+		s = 1;
+		e = rb ? (size_t)(rb - host) : len;
+	} else {
+		const char *colon = memchr(host, ':', len);
+		if (colon && !memchr(colon + 1, ':', len - (size_t)(colon - host) - 1))
+			e = (size_t)(colon - host);
+	}
+	size_t n = 0;
+	for (size_t i = s; i < e && n + 1 < cap; i++) {
+		char c = host[i];
+		buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (n && buf[n - 1] == '.')
+		n--; /* "example.com." names the same host */
+	if (cap)
+		buf[n] = 0;
+	return n;
+}
+
+void tx_fields_from_http(struct transmission *t, const struct http1_request *r, size_t max_decoded)
+{
+	struct extract_ctx x = { .out = &t->fields, .max_depth = EXTRACT_DEFAULT_MAX_DEPTH };
+	const char *q = memchr(r->target, '?', r->target_len);
+	if (q) {
+		const char *qe = r->target + r->target_len;
+		const char *hash = memchr(q, '#', (size_t)(qe - q));
+		extract_urlencoded(&x, "query", (const uint8_t *)q + 1, (size_t)((hash ? hash : qe) - q - 1));
+	}
+	char name[128];
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const struct http1_header *h = &r->headers[i];
+		if (h->name_len == 6 && strncasecmp(h->name, "cookie", 6) == 0) {
+			extract_cookie(&x, (const uint8_t *)h->value, h->value_len);
+			continue;
+		}
+		if (is_plumbing(h->name, h->name_len))
+			continue;
+		size_t n = h->name_len < 100 ? h->name_len : 100;
+		memcpy(name, "header.", 7);
+		for (size_t k = 0; k < n; k++) {
+			char c = h->name[k];
+			name[7 + k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		field_list_add(&t->fields, name, 7 + n, name + 7, n, h->value, h->value_len);
+	}
+	if (r->body_len == 0)
+		return;
+	const struct http1_header *ce = http1_find_header(r, "content-encoding");
+	const struct http1_header *ct = http1_find_header(r, "content-type");
+	const uint8_t *body = r->body;
+	size_t len = r->body_len;
+	struct dbuf decoded;
+	dbuf_init(&decoded, max_decoded);
+	if (ce && ce->value_len) {
+		struct decomp_limits lim = { max_decoded, DECOMP_DEFAULT_MAX_RATIO };
+		unsigned fl = decompress_body(ce->value, ce->value_len, body, len, &lim, &decoded);
+		if (fl & DECOMP_TRUNCATED)
+			t->truncated |= TX_TRUNC_DECOMPRESS;
+		if (fl & (DECOMP_FAILED | DECOMP_INCOMPLETE))
+			t->truncated |= TX_TRUNC_DECODE_ERROR;
+		body = decoded.data;
+		len = decoded.len;
+	}
+	if (body && len)
+		t->body_kind = extract_body(&x, ct ? ct->value : NULL, ct ? ct->value_len : 0, body, len);
+	dbuf_free(&decoded);
+	if (t->fields.truncated)
+		t->truncated |= TX_TRUNC_FIELDS;
+}
+
+char *tx_mask_value(const char *v, size_t len)
+{
+	/* character boundaries: a byte that is not a UTF-8 continuation byte */
+	size_t chars = 0;
+	for (size_t i = 0; i < len; i++)
+		chars += ((uint8_t)v[i] & 0xc0) != 0x80;
+	if (chars < 8) {
+		char *m = malloc(chars + 1);
+		if (m) {
+			memset(m, '*', chars);
+			m[chars] = 0;
+		}
+		return m;
+	}
+	size_t head = 0, tail = len, seen = 0;
+	while (head < len && seen < 3) /* end of the 2nd character */
+		if ((((uint8_t)v[head++]) & 0xc0) != 0x80 && ++seen == 3)
+			head--;
+	seen = 0;
+	while (tail > 0 && seen < 2)
+		if ((((uint8_t)v[--tail]) & 0xc0) != 0x80)
+			seen++;
+	size_t stars = chars - 4 > 32 ? 32 : chars - 4;
+	char *m = malloc(head + stars + (len - tail) + 1);
+	if (!m)
+		return NULL;
+	memcpy(m, v, head);
+	memset(m + head, '*', stars);
+	memcpy(m + head + stars, v + tail, len - tail);
+	m[head + stars + len - tail] = 0;
+	return m;
+}
+
+/* ---- spool ---- */
+
+struct tx_index {
+	int input;
+	uint64_t frame;
+	uint64_t seq;
+	long offset;
+	size_t len;
+};
+
+struct tx_spool {
+	FILE *f;
+	struct tx_index *idx;
+	size_t n, cap;
+	bool reveal;
+	EVP_MD *sha256;
+	EVP_MD_CTX *md;
+	struct jsonw *w;
+	long offset;
+};
+
+struct tx_spool *tx_spool_new(bool reveal_values)
+{
+	struct tx_spool *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->reveal = reveal_values;
+	s->f = tmpfile();
+	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	s->md = EVP_MD_CTX_new();
+	s->w = malloc(sizeof(*s->w));
+	if (!s->f || !s->sha256 || !s->md || !s->w) {
+		tx_spool_free(s);
+		return NULL;
+	}
+	jw_init(s->w, s->f);
+	return s;
+}
+
+void tx_spool_free(struct tx_spool *s)
+{
+	if (!s)
+		return;
+	if (s->f)
+		fclose(s->f);
+	EVP_MD_free(s->sha256);
+	EVP_MD_CTX_free(s->md);
+	free(s->w);
+	free(s->idx);
+	free(s);
+}
+
+size_t tx_spool_count(const struct tx_spool *s) { return s->n; }
+
+static void sha256_hex(struct tx_spool *s, const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+	static const char hex[] = "0123456789abcdef";
+	unsigned len = 0;
+	if (!EVP_DigestInit_ex2(s->md, s->sha256, NULL) || !EVP_DigestUpdate(s->md, p, n) ||
+	    !EVP_DigestFinal_ex(s->md, md, &len)) {
+		out[0] = 0;
+		return;
+	}
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = 0;
+}
+
+static void write_truncation(struct jsonw *w, unsigned t)
+{
+	static const char *const names[] = { "body_cap", "body_gap", "decompress_cap",
+					     "decode_error", "field_cap", "header_cap" };
+	jw_key(w, "truncated");
+	if (!t) {
+		jw_null(w);
+		return;
+	}
+	jw_arr_begin(w);
+	for (unsigned i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (t & (1u << i))
+			jw_str(w, names[i]);
+	jw_arr_end(w);
+}
+
+int tx_spool_add(struct tx_spool *s, const struct transmission *t)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct tx_index *v = realloc(s->idx, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		s->idx = v;
+		s->cap = cap;
+	}
+	struct jsonw *w = s->w;
+	char buf[64], ts[32];
+	/* the id is prepended when the sorted report is written */
+	w->need_comma = true;
+	jw_key(w, "ts");
+	report_format_ts(t->ts_ns, ts);
+	jw_str(w, ts);
+	jw_key(w, "input");
+	jw_int(w, t->input);
+	jw_key(w, "frame");
+	jw_uint(w, t->frame);
+	jw_key(w, "frames");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < t->nframes; i++)
+		jw_uint(w, t->frames[i]);
+	jw_arr_end(w);
+	jw_key(w, "flow");
+	jw_obj_begin(w);
+	jw_key(w, "id");
+	jw_uint(w, t->flow_id);
+	jw_key(w, "src");
+	jw_str(w, ip_endpoint_str(flow_client_addr(t->flow), flow_client_port(t->flow), buf, sizeof(buf)));
+	jw_key(w, "dst");
+	jw_str(w, ip_endpoint_str(flow_server_addr(t->flow), flow_server_port(t->flow), buf, sizeof(buf)));
+	jw_key(w, "transport");
+	jw_str(w, "tcp");
+	jw_obj_end(w);
+	jw_key(w, "protocol");
+	jw_str(w, t->protocol);
+	jw_key(w, "tls");
+	jw_bool(w, t->tls);
+	jw_key(w, "host");
+	if (t->host) {
+		char name[256];
+		size_t n = tx_host_name(t->host, t->host_len, name, sizeof(name));
+		jw_strn(w, name, n);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "method");
+	jw_strn(w, t->method, t->method_len);
+	jw_key(w, "uri");
+	jw_strn(w, t->uri, t->uri_len);
+	jw_key(w, "path");
+	const char *q = memchr(t->uri, '?', t->uri_len);
+	jw_strn(w, t->uri, q ? (size_t)(q - t->uri) : t->uri_len);
+	jw_key(w, "status");
+	if (t->status)
+		jw_int(w, t->status);
+	else
+		jw_null(w);
+	jw_key(w, "body");
+	jw_str(w, t->body_kind);
+	write_truncation(w, t->truncated);
+	jw_key(w, "fields");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < t->fields.n; i++) {
+		const struct field *f = &t->fields.v[i];
+		char hex[65];
+		jw_obj_begin(w);
+		jw_key(w, "path");
+		jw_str(w, f->path);
+		jw_key(w, "key");
+		jw_str(w, f->key);
+		jw_key(w, "value");
+		if (s->reveal) {
+			jw_strn(w, f->value, f->value_len);
+		} else {
+			char *m = tx_mask_value(f->value, f->value_len);
+			jw_str(w, m ? m : "");
+			free(m);
+		}
+		jw_key(w, "value_length");
+		jw_uint(w, f->value_len);
+		jw_key(w, "value_sha256");
+		sha256_hex(s, f->value, f->value_len, hex);
+		jw_str(w, hex);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_raw(w, "}\n");
+	if (jw_flush(w) < 0)
+		return -1;
+	long end = (long)w->written; /* not ftell: that is a system call per request */
+	struct tx_index *x = &s->idx[s->n];
+	x->input = t->input;
+	x->frame = t->frame;
+	x->seq = s->n;
+	x->offset = s->offset;
+	x->len = (size_t)(end - s->offset);
+	s->offset = end;
+	s->n++;
+	return 0;
+}
+
+static int by_position(const void *a, const void *b)
+{
+	const struct tx_index *x = a, *y = b;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	if (x->frame != y->frame)
+		return x->frame < y->frame ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent)
+{
+	if (s->n)
+		qsort(s->idx, s->n, sizeof(*s->idx), by_position);
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		struct tx_index *x = &s->idx[i];
+		if (x->len + 1 > cap) {
+			free(line);
+			cap = x->len + 1;
+			line = malloc(cap);
+			if (!line)
+				return -1;
+		}
+		if (fseek(s->f, x->offset, SEEK_SET) != 0 || fread(line, 1, x->len, s->f) != x->len) {
+			rc = -1;
+			break;
+		}
+		/* the spooled line is `,"ts":...}\n`; the id opens the object */
+		fprintf(out, "%s{\"id\":%zu", indent, i + 1);
+		fwrite(line, 1, x->len - 1, out);
+		fputs(i + 1 < s->n ? ",\n" : "\n", out);
+	}
+	free(line);
+	fseek(s->f, 0, SEEK_END);
+	return rc || ferror(out) ? -1 : 0;
+}

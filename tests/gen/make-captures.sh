@@ -1,0 +1,28 @@
+#!/bin/bash
+# Regenerate privaudit's deterministic test captures into captures/test/
+# (plus captures/test/README.md and captures/test/expected.json).
+#
+# usage: tests/gen/make-captures.sh [--verify] [OUTDIR]
+#   --verify  afterwards cross-check every file with libpcap, tshark and scapy
+#             (tests/gen/verify.py; needs tshark, capinfos, python3-scapy)
+# Environment: PYTHON3 (default /usr/bin/python3, which must have python3-brotli).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+verify=no
+if [ "${1:-}" = "--verify" ]; then
+    verify=yes
+    shift
+fi
+out=${1:-$top/captures/test}
+py=${PYTHON3:-/usr/bin/python3}
+export PYTHONDONTWRITEBYTECODE=1
+export PYTHONHASHSEED=0
+
+mkdir -p "$out"
+"$py" "$here/make_captures.py" "$out"
+echo "make-captures: wrote $(find "$out" -type f | wc -l) files under $out"
+if [ "$verify" = yes ]; then
+    "$py" "$here/verify.py" "$out"
+fi
