@@ -60,6 +60,7 @@ struct audit *audit_new(const struct audit_options *o)
 	a->dpi = a->names ? dpi_new(a->names) : NULL;
 	a->flows = flow_table_new(&o->flows, on_flow_end, a);
 	a->tx = tx_spool_new(o->reveal_values);
+	field_list_init(&a->scratch);
 	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx) {
 		audit_free(a);
 		return NULL;
@@ -73,6 +74,7 @@ void audit_free(struct audit *a)
 		return;
 	flow_table_free(a->flows);
 	tx_spool_free(a->tx);
+	field_list_free(&a->scratch);
 	for (size_t i = 0; i < a->nlines; i++)
 		free(a->lines[i].text);
 	free(a->lines);

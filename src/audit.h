@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "decode.h"
+#include "fields.h"
 #include "flow.h"
 
 enum host_source {
@@ -88,6 +89,7 @@ struct audit {
 	size_t nflow_recs, flow_recs_cap;
 	struct audit_counters cnt;
 	struct tx_spool *tx;
+	struct field_list scratch;  /* reused for every request's fields */
 	struct request_line *lines; /* --list-requests lines of the current input */
 	size_t nlines, lines_cap;
 	int cur_input;

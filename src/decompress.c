@@ -286,22 +286,23 @@ unsigned decompress_body(const char *coding, size_t coding_len, const uint8_t *i
 		struct sink s = { out, cap, 0 };
 		return flags | copy_plain(in, in_len, &s);
 	}
-	/* Undo right to left; intermediate results ping-pong between two buffers. */
+	/* Undo right to left; intermediate results ping-pong between two
+	 * buffers, each freed as soon as the next layer is decoded. */
 	struct dbuf tmp[2];
 	dbuf_init(&tmp[0], cap);
 	dbuf_init(&tmp[1], cap);
+	struct dbuf *src = NULL;
 	const uint8_t *cur = in;
 	size_t cur_len = in_len;
 	for (size_t i = n; i-- > 0;) {
 		struct dbuf *dst = i == 0 ? out : &tmp[i % 2];
-		if (dst != out)
-			dbuf_reset(dst);
 		flags |= decode_stage(stack[i], cur, cur_len, cap, dst);
+		if (src)
+			dbuf_free(src);
 		/* a cut or broken inner layer still goes on: its prefix may decode */
+		src = dst;
 		cur = dst->data ? dst->data : (const uint8_t *)"";
 		cur_len = dst->len;
 	}
-	dbuf_free(&tmp[0]);
-	dbuf_free(&tmp[1]);
 	return flags;
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "extract_internal.h"
 
 #define PART_HEADERS_MAX 16384
@@ -95,25 +96,41 @@ static void parse_header_line(const uint8_t *l, size_t n, struct part *pt)
 	}
 }
 
-/* Reads the part headers at s; returns the offset of the content, or SIZE_MAX
- * when the blank line ending them is not within PART_HEADERS_MAX. */
-static size_t parse_part_headers(const uint8_t *s, size_t len, struct part *pt)
+/* Past a delimiter: transport padding and the line end (RFC 2046 section
+ * 5.1.1).  False at the close delimiter or when this is no delimiter line. */
+static bool delimiter_line_end(struct cursor *c)
 {
-	size_t lim = len < PART_HEADERS_MAX ? len : PART_HEADERS_MAX;
-	size_t i = 0;
-	while (i < lim) {
-		const uint8_t *nl = memchr(s + i, '\n', lim - i);
+	const uint8_t *p = cur_peek(c, 2);
+	if (p && p[0] == '-' && p[1] == '-')
+		return false;
+	while ((p = cur_peek(c, 1)) && (p[0] == ' ' || p[0] == '\t'))
+		cur_skip(c, 1);
+	if ((p = cur_peek(c, 1)) && p[0] == '\r')
+		cur_skip(c, 1);
+	return cur_u8(c) == '\n' && cur_ok(c);
+}
+
+/* Reads the part headers and leaves the cursor at the content; false when
+ * the blank line ending them is not within PART_HEADERS_MAX bytes. */
+static bool parse_part_headers(struct cursor *c, struct part *pt)
+{
+	size_t lim = cur_left(c) < PART_HEADERS_MAX ? cur_left(c) : PART_HEADERS_MAX;
+	struct cursor h = cur_make(cur_peek(c, lim), lim);
+	/* bounded: every line moves h forward */
+	while (cur_left(&h)) {
+		const uint8_t *line = h.base + h.pos;
+		const uint8_t *nl = memchr(line, '\n', cur_left(&h));
 		if (!nl)
 			break;
-		size_t end = (size_t)(nl - s), n = end - i;
-		if (n && s[end - 1] == '\r')
+		size_t n = (size_t)(nl - line);
+		cur_skip(&h, n + 1);
+		if (n && line[n - 1] == '\r')
 			n--;
 		if (n == 0)
-			return end + 1;
-		parse_header_line(s + i, n, pt);
-		i = end + 1;
+			return cur_skip(c, h.pos);
+		parse_header_line(line, n, pt);
 	}
-	return SIZE_MAX;
+	return false;
 }
 
 static void emit_file_field(struct ex_walk *w, const char *name, const void *val, size_t len)
@@ -179,24 +196,15 @@ void ex_multipart(struct ex_walk *w, const uint8_t *boundary, size_t boundary_le
 			return; /* not multipart at all */
 		d++;
 	}
-	/* bounded: d moves forward every pass */
-	for (;;) {
-		size_t p = d + dl - 1;
-		if (len - p >= 2 && s[p] == '-' && s[p + 1] == '-')
-			break; /* close delimiter */
-		while (p < len && (s[p] == ' ' || s[p] == '\t'))
-			p++;
-		if (p < len && s[p] == '\r')
-			p++;
-		if (p >= len || s[p] != '\n')
-			break;
-		p++;
+	struct cursor c = cur_make(s, len);
+	cur_skip(&c, d + dl - 1);
+	/* bounded: the cursor moves past one delimiter every pass */
+	while (delimiter_line_end(&c)) {
 		struct part pt;
 		memset(&pt, 0, sizeof(pt));
-		size_t off = parse_part_headers(s + p, len - p, &pt);
-		if (off == SIZE_MAX)
+		if (!parse_part_headers(&c, &pt))
 			break;
-		size_t body = p + off;
+		size_t body = c.pos;
 		/* search from the blank line's '\n' so an empty content is found */
 		size_t next = find(s + body - 1, len - body + 1, delim, dl);
 		if (next == SIZE_MAX) {
@@ -207,6 +215,6 @@ void ex_multipart(struct ex_walk *w, const uint8_t *boundary, size_t boundary_le
 		size_t nl = body - 1 + next; /* the '\n' before the delimiter */
 		size_t end = nl > body && s[nl - 1] == '\r' ? nl - 1 : nl;
 		emit_part(w, &pt, s + body, end > body ? end - body : 0);
-		d = nl + 1;
+		cur_skip(&c, nl + dl - body); /* past "\n--BOUNDARY" */
 	}
 }

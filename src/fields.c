@@ -4,6 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BLOCK_MIN (16u << 10)
+
+struct field_block {
+	struct field_block *next;
+	size_t used, size;
+	char data[];
+};
+
 void field_list_init(struct field_list *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -11,9 +19,35 @@ void field_list_init(struct field_list *l)
 	l->max_bytes = FIELDS_DEFAULT_MAX_BYTES;
 }
 
-static char *dup_bytes(const void *p, size_t n)
+static char *arena_alloc(struct field_list *l, size_t n)
 {
-	char *s = malloc(n + 1);
+	while (l->cur && l->cur->size - l->cur->used < n) {
+		l->cur = l->cur->next;
+		if (l->cur)
+			l->cur->used = 0;
+	}
+	if (!l->cur) {
+		size_t size = n > BLOCK_MIN ? n : BLOCK_MIN;
+		struct field_block *b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = NULL;
+		struct field_block **pp = &l->blocks;
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = b;
+		l->cur = b;
+	}
+	char *p = l->cur->data + l->cur->used;
+	l->cur->used += n;
+	return p;
+}
+
+static char *copy(struct field_list *l, const void *p, size_t n)
+{
+	char *s = arena_alloc(l, n + 1);
 	if (!s)
 		return NULL;
 	if (n)
@@ -31,7 +65,7 @@ bool field_list_add(struct field_list *l, const char *path, size_t path_len, con
 		return false;
 	}
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
+		size_t cap = l->cap ? l->cap * 2 : 32;
 		struct field *v = realloc(l->v, cap * sizeof(*v));
 		if (!v) {
 			l->truncated = true;
@@ -41,13 +75,10 @@ bool field_list_add(struct field_list *l, const char *path, size_t path_len, con
 		l->cap = cap;
 	}
 	struct field *f = &l->v[l->n];
-	f->path = dup_bytes(path, path_len);
-	f->key = dup_bytes(key, key_len);
-	f->value = dup_bytes(value, value_len);
+	f->path = copy(l, path, path_len);
+	f->key = copy(l, key, key_len);
+	f->value = copy(l, value, value_len);
 	if (!f->path || !f->key || !f->value) {
-		free(f->path);
-		free(f->key);
-		free(f->value);
 		l->truncated = true;
 		return false;
 	}
@@ -59,20 +90,22 @@ bool field_list_add(struct field_list *l, const char *path, size_t path_len, con
 
 void field_list_clear(struct field_list *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].path);
-		free(l->v[i].key);
-		free(l->v[i].value);
-	}
 	l->n = 0;
 	l->bytes = 0;
 	l->truncated = false;
+	l->cur = l->blocks;
+	if (l->cur)
+		l->cur->used = 0;
 }
 
 void field_list_free(struct field_list *l)
 {
-	field_list_clear(l);
+	for (struct field_block *b = l->blocks, *n; b; b = n) {
+		n = b->next;
+		free(b);
+	}
 	free(l->v);
 	l->v = NULL;
-	l->cap = 0;
+	l->blocks = l->cur = NULL;
+	l->n = l->cap = 0;
 }

@@ -123,34 +123,36 @@ static void req_free(struct h1_req *r)
 	free(r);
 }
 
+/* Adds frame to an ascending list without duplicates.  Frames mostly come
+ * in order; reassembled out-of-order bytes bring an earlier one. */
+static void frame_list_add(uint64_t **v, size_t *n, size_t *cap, uint64_t frame)
+{
+	size_t i = *n;
+	while (i && (*v)[i - 1] > frame)
+		i--;
+	if (i && (*v)[i - 1] == frame)
+		return;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		uint64_t *nv = realloc(*v, c * sizeof(*nv));
+		if (!nv)
+			return;
+		*v = nv;
+		*cap = c;
+	}
+	memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
+	(*v)[i] = frame;
+	(*n)++;
+}
+
 static void add_frame(struct h1_req *r, uint64_t frame)
 {
-	if (r->nframes && r->frames[r->nframes - 1] >= frame)
-		return;
-	if (r->nframes == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		uint64_t *v = realloc(r->frames, cap * sizeof(*v));
-		if (!v)
-			return;
-		r->frames = v;
-		r->cap = cap;
-	}
-	r->frames[r->nframes++] = frame;
+	frame_list_add(&r->frames, &r->nframes, &r->cap, frame);
 }
 
 static void note_head_frame(struct h1_dir *d, uint64_t frame)
 {
-	if (d->nhframes && d->hframes[d->nhframes - 1] >= frame)
-		return;
-	if (d->nhframes == d->hcap) {
-		size_t cap = d->hcap ? d->hcap * 2 : 8;
-		uint64_t *v = realloc(d->hframes, cap * sizeof(*v));
-		if (!v)
-			return;
-		d->hframes = v;
-		d->hcap = cap;
-	}
-	d->hframes[d->nhframes++] = frame;
+	frame_list_add(&d->hframes, &d->nhframes, &d->hcap, frame);
 }
 
 static void emit(struct http1_conn *c, struct h1_req *r)
@@ -531,7 +533,8 @@ static void message_done(struct http1_conn *c, struct h1_dir *d, int dir)
 		d->st = ST_IDLE;
 }
 
-void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint64_t frame, uint64_t ts_ns)
+void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint64_t origin, uint64_t frame,
+		uint64_t ts_ns)
 {
 	struct h1_dir *d = &c->d[dir];
 	const uint8_t *end = p + n;
@@ -560,7 +563,7 @@ void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint6
 			size_t old = d->head.len;
 			size_t from = old > 3 ? old - 3 : 0;
 			dbuf_append(&d->head, p, left);
-			note_head_frame(d, frame);
+			note_head_frame(d, origin);
 			const uint8_t *h = d->head.data;
 			size_t endpos = 0;
 			for (size_t i = from; i < d->head.len; i++) {
@@ -603,7 +606,7 @@ void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint6
 		case ST_BODY_LEN:
 			k = left < d->remaining ? left : (size_t)d->remaining;
 			if (dir == 0)
-				body_bytes(d, p, k, frame);
+				body_bytes(d, p, k, origin);
 			d->remaining -= k;
 			p += k;
 			if (d->remaining == 0) {
@@ -620,7 +623,7 @@ void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint6
 			k = take_line(d, p, left, &done, &overflow);
 			p += k;
 			if (dir == 0 && d->req)
-				add_frame(d->req, frame);
+				add_frame(d->req, origin);
 			if (overflow) {
 				c->st.bad_messages++;
 				if (dir == 0 && d->req) {
@@ -659,7 +662,7 @@ void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint6
 		case ST_CHUNK_DATA:
 			k = left < d->remaining ? left : (size_t)d->remaining;
 			if (dir == 0)
-				body_bytes(d, p, k, frame);
+				body_bytes(d, p, k, origin);
 			d->remaining -= k;
 			p += k;
 			if (d->remaining == 0)

@@ -64,8 +64,11 @@ struct http1_conn *http1_new(http1_request_fn on_request, void *ctx, size_t max_
 /* Ends the connection: delivers requests still waiting for a response. */
 void http1_free(struct http1_conn *c);
 
-void http1_data(struct http1_conn *c, int dir, const uint8_t *data, size_t len, uint64_t frame,
-		uint64_t ts_ns);
+/* `len` bytes of direction `dir`, carried by frame `origin`; `frame` and
+ * `ts_ns` are the packet being processed, which completes any message these
+ * bytes complete (they differ when reassembly releases buffered bytes). */
+void http1_data(struct http1_conn *c, int dir, const uint8_t *data, size_t len, uint64_t origin,
+		uint64_t frame, uint64_t ts_ns);
 void http1_gap(struct http1_conn *c, int dir, uint64_t len);
 void http1_end(struct http1_conn *c, int dir);
 /* True once the connection stopped being HTTP/1 (e.g. an upgrade): the

@@ -131,56 +131,56 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes that JSON strings carry as they are: printable ASCII but '"' and '\\'. */
+static inline bool plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
 size_t jw_escape(char *dst, size_t cap, const void *src, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = src;
 	size_t out = 0;
 	char tmp[8];
-#define EMIT(p, k)                                                       \
-	do {                                                             \
-		for (size_t e_ = 0; e_ < (k); e_++, out++)               \
-			if (out < cap)                                   \
-				dst[out] = (p)[e_];                      \
-	} while (0)
-	for (size_t i = 0; i < n;) {
+	const char *piece;
+	size_t k, plen;
+	for (size_t i = 0; i < n; i += k) {
 		unsigned char c = s[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			size_t j = i;
-			while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\')
-				j++;
-			EMIT((const char *)s + i, j - i);
-			i = j;
-			continue;
-		}
-		size_t k = utf8_seq(s + i, n - i);
-		if (c >= 0x80 && k) {
-			EMIT((const char *)s + i, k);
-			i += k;
-			continue;
-		}
-		switch (c) {
-		case '"': EMIT("\\\"", 2); break;
-		case '\\': EMIT("\\\\", 2); break;
-		case '\n': EMIT("\\n", 2); break;
-		case '\r': EMIT("\\r", 2); break;
-		case '\t': EMIT("\\t", 2); break;
-		default:
-			if (c < 0x20) {
-				memcpy(tmp, "\\u00", 4);
-				tmp[4] = hex[c >> 4];
-				tmp[5] = hex[c & 15];
-				EMIT(tmp, 6);
-			} else { /* a byte of invalid UTF-8 */
-				memcpy(tmp, "\\\\x", 3);
-				tmp[3] = hex[c >> 4];
-				tmp[4] = hex[c & 15];
-				EMIT(tmp, 5);
+		if (plain_ascii(c)) {
+			k = 1;
+			while (i + k < n && plain_ascii(s[i + k]))
+				k++;
+			piece = (const char *)s + i;
+			plen = k;
+		} else if (c >= 0x80 && (k = utf8_seq(s + i, n - i)) != 0) {
+			piece = (const char *)s + i;
+			plen = k;
+		} else {
+			k = 1;
+			piece = tmp;
+			plen = 2;
+			switch (c) {
+			case '"': memcpy(tmp, "\\\"", 2); break;
+			case '\\': memcpy(tmp, "\\\\", 2); break;
+			case '\n': memcpy(tmp, "\\n", 2); break;
+			case '\r': memcpy(tmp, "\\r", 2); break;
+			case '\t': memcpy(tmp, "\\t", 2); break;
+			default:
+				if (c < 0x20) {
+					memcpy(tmp, "\\u00", 4);
+					tmp[4] = hex[c >> 4];
+					tmp[5] = hex[c & 15];
+					plen = 6;
+				} else { /* a byte of invalid UTF-8 */
+					memcpy(tmp, "\\\\x", 3);
+					tmp[3] = hex[c >> 4];
+					tmp[4] = hex[c & 15];
+					plen = 5;
+				}
 			}
 		}
-		i++;
+		if (out < cap)
+			memcpy(dst + out, piece, plen <= cap - out ? plen : cap - out);
+		out += plen;
 	}
-#undef EMIT
 	return out;
 }
 

@@ -78,7 +78,14 @@ static long skip_hole(struct reasm *r, int dir, uint32_t upto)
 	s->next_seq = upto;
 	if (!s->ended)
 		r->ops->gap(r->ctx, dir, (uint32_t)d);
-	return drain(r, dir);
+	/* what the gap releases is completed by the frames that carried it,
+	 * not by the packet that made us give up on the hole */
+	uint64_t frame = r->pkt_frame, ts = r->pkt_ts_ns;
+	r->pkt_frame = r->pkt_ts_ns = 0;
+	long delta = drain(r, dir);
+	r->pkt_frame = frame;
+	r->pkt_ts_ns = ts;
+	return delta;
 }
 
 /* Buffers the parts of [seq, seq+len) not already buffered (first copy wins). */
@@ -133,6 +140,8 @@ long reasm_packet(struct reasm *r, int dir, const struct packet *p, uint64_t fra
 	struct reasm_stream *s = &r->s[dir];
 	struct reasm_stream *peer = &r->s[!dir];
 	long delta = 0;
+	r->pkt_frame = frame;
+	r->pkt_ts_ns = ts_ns;
 	uint32_t seq = p->seq;
 	const uint8_t *data = p->payload;
 	uint32_t len = p->payload_len;
@@ -192,6 +201,7 @@ long reasm_packet(struct reasm *r, int dir, const struct packet *p, uint64_t fra
 long reasm_finish(struct reasm *r)
 {
 	long delta = 0;
+	r->pkt_frame = r->pkt_ts_ns = 0;
 	for (int dir = 0; dir < 2; dir++) {
 		struct reasm_stream *s = &r->s[dir];
 		while (s->pending)

@@ -50,6 +50,10 @@ struct reasm {
 	void *ctx;
 	size_t max_pending; /* per direction */
 	bool capped;        /* a cap forced a gap */
+	/* the packet being processed (0 while finishing): buffered bytes
+	 * delivered now were carried by an earlier frame, but it is this one
+	 * that completes whatever they complete */
+	uint64_t pkt_frame, pkt_ts_ns;
 };
 
 void reasm_init(struct reasm *r, const struct reasm_ops *ops, void *ctx, size_t max_pending);

@@ -49,8 +49,10 @@ static void on_data(void *ctx, int dir, const uint8_t *data, size_t len, uint64_
 			become_http1(s);
 		}
 	}
-	if (s->kind == KIND_HTTP1)
-		http1_data(s->h1, dir, data, len, frame, ts_ns);
+	if (s->kind == KIND_HTTP1) {
+		uint64_t now = s->reasm.pkt_frame ? s->reasm.pkt_frame : frame;
+		http1_data(s->h1, dir, data, len, frame, now, s->reasm.pkt_frame ? s->reasm.pkt_ts_ns : ts_ns);
+	}
 }
 
 static void on_gap(void *ctx, int dir, uint64_t len)
@@ -75,7 +77,7 @@ static void on_request(void *ctx, const struct http1_request *r)
 	struct audit *a = s->a;
 	struct transmission t;
 	memset(&t, 0, sizeof(t));
-	field_list_init(&t.fields);
+	t.fields = a->scratch; /* borrowed: its arena is reused request after request */
 	t.input = s->f->input;
 	t.flow_id = s->f->id;
 	t.flow = s->f;
@@ -103,7 +105,8 @@ static void on_request(void *ctx, const struct http1_request *r)
 	tx_fields_from_http(&t, r, a->opt.max_decoded);
 	s->requests++;
 	audit_request(a, s->f, &t);
-	field_list_free(&t.fields);
+	field_list_clear(&t.fields);
+	a->scratch = t.fields;
 }
 
 static void account(struct session *s)

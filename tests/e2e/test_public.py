@@ -2,7 +2,9 @@
 
 Checks, for every capture there: it is read without error, the frame count
 equals capinfos', and the flows' hosts include every plaintext HTTP host in
-expected.tsv.  Skipped, saying so, when the folder or capinfos is missing.
+expected.tsv; and for every capture without TLS, --list-requests equals
+tshark's requests in expected.tsv (frame, protocol, method, host, uri).
+Skipped, saying so, when the folder or capinfos is missing.
 """
 import csv
 import glob
@@ -12,7 +14,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tap import PUBLIC, Tap, eq, report  # noqa: E402
+from tap import PUBLIC, Tap, eq, report, run  # noqa: E402
 
 t = Tap()
 if not os.path.isdir(PUBLIC):
@@ -46,4 +48,21 @@ for path in captures:
         assert not missing, f"HTTP hosts without a flow named for them: {missing}"
 if not capinfos:
     t.skip("frame counts against capinfos", "capinfos (tshark's tools) is not installed")
+
+# --list-requests against tshark, for captures whose requests are all in clear
+plain = sorted({r["file"] for r in rows} - {r["file"] for r in rows if r["tls"] == "yes"})
+for name in plain:
+    want = [[r["file"], r["frame"], r["protocol"], r["method"], r["host"], r["uri"]] for r in rows
+            if r["file"] == name and r["protocol"] != "http/2"]
+    h2 = sum(1 for r in rows if r["file"] == name and r["protocol"] == "http/2")
+    with t.case(f"{name}: --list-requests equals tshark's {len(want)} HTTP/1 requests"):
+        rc, out, err = run("replay", "--list-requests", os.path.join(PUBLIC, name), check_rc=0)
+        got = [line.split("\t") for line in out.decode().splitlines()]
+        got = [g for g in got if g[2] != "http/2"]
+        if got != want:
+            missing = [w for w in want if w not in got][:5]
+            extra = [g for g in got if g not in want][:5]
+            raise AssertionError(f"{len(got)} requests, wanted {len(want)}; missing {missing}; extra {extra}")
+    if h2:
+        t.skip(f"{name}: its {h2} HTTP/2 request(s)", "cleartext HTTP/2 (h2c) is not decoded yet")
 t.done()

@@ -135,7 +135,11 @@ struct br_case {
 	const char *want;
 };
 
-static char repeat_text[501];
+#define PRIVAUDIT_X10 \
+	"privaudit privaudit privaudit privaudit privaudit privaudit privaudit privaudit " \
+	"privaudit privaudit "
+static const char repeat_text[] =
+	PRIVAUDIT_X10 PRIVAUDIT_X10 PRIVAUDIT_X10 PRIVAUDIT_X10 PRIVAUDIT_X10;
 
 static void test_br_case(void **state)
 {
@@ -348,8 +352,6 @@ static void test_empty_body(void **state)
 
 int main(void)
 {
-	for (int i = 0; i < 50; i++)
-		memcpy(repeat_text + i * 10, "privaudit ", 10);
 	static const struct br_case br_cases[] = {
 		{ "br, stored", "br", br_small, sizeof(br_small), "{\"user\":\"alice\",\"n\":1}" },
 		{ "br, compressed", "BR", br_repeat, sizeof(br_repeat), repeat_text },

@@ -35,6 +35,7 @@ struct ex_case {
 	struct want want[MAX_WANT];
 };
 
+#define NO_FIELDS { { NULL, NULL, NULL, 0 } }
 #define MP_B "----WebKitFormBoundary7MA4YWxkTrZu0gW"
 #define MP_D "--" MP_B "\r\n"
 
@@ -131,7 +132,7 @@ static const struct ex_case cases[] = {
 	  { { "body", "body", "42", 0 } } },
 	{ "json: top-level string holding JSON", X_JSON, NULL, "\"{\\\"k\\\":true}\"", 0, "json",
 	  false, 0, 0, { { "body{json}.k", "k", "true", 0 } } },
-	{ "json: not JSON", X_JSON, NULL, "{\"a\":", 0, NULL, false, 0, 0, { { NULL } } },
+	{ "json: not JSON", X_JSON, NULL, "{\"a\":", 0, NULL, false, 0, 0, NO_FIELDS },
 	/* JSON Lines */
 	{ "jsonl: declared, bad line skipped", X_BODY, "application/x-ndjson",
 	  "{\"k\":1}\n\n{\"k\":2}\r\nnot json\n[3]\n", 0, "jsonl", false, 0, 0,
@@ -141,7 +142,7 @@ static const struct ex_case cases[] = {
 	{ "jsonl: sniffed", X_BODY, NULL, "{\"a\":1}\n{\"a\":\"x\"}\n", 0, "jsonl", false, 0, 0,
 	  { { "body[0].a", "a", "1", 0 }, { "body[1].a", "a", "x", 0 } } },
 	{ "jsonl: sniff needs every line", X_BODY, NULL, "{\"a\":1}\nfoo\n", 0, "text", false, 0,
-	  0, { { NULL } } },
+	  0, NO_FIELDS },
 	{ "jsonl: under a JSON type", X_BODY, "application/json", "[1]\n[2]", 0, "jsonl", false,
 	  0, 0, { { "body[0][0]", "body", "1", 0 }, { "body[1][0]", "body", "2", 0 } } },
 	/* forms and query strings */
@@ -214,7 +215,7 @@ static const struct ex_case cases[] = {
 	  "--zz\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\nv\r\n--zz--\r\n", 0,
 	  "multipart", false, 0, 0, { { "body.k", "k", "v", 0 } } },
 	{ "multipart: garbage", X_BODY, "multipart/form-data; boundary=abc",
-	  "hello --ab world\r\n--abc", 0, "multipart", false, 0, 0, { { NULL } } },
+	  "hello --ab world\r\n--abc", 0, "multipart", false, 0, 0, NO_FIELDS },
 	/* cookies */
 	{ "cookie: simple", X_COOKIE, NULL, "a=1; b=2", 0, NULL, false, 0, 0,
 	  { { "cookie.a", "a", "1", 0 }, { "cookie.b", "b", "2", 0 } } },
@@ -234,18 +235,18 @@ static const struct ex_case cases[] = {
 	{ "sniff: form under a JSON type", X_BODY, "application/json", "a=1&b=2", 0, "form",
 	  false, 0, 0, { { "body.a", "a", "1", 0 }, { "body.b", "b", "2", 0 } } },
 	{ "sniff: prose with '=' is text", X_BODY, NULL, "hello=world there", 0, "text", false, 0,
-	  0, { { NULL } } },
+	  0, NO_FIELDS },
 	{ "sniff: JSON scalar is text", X_BODY, "text/plain", "42", 0, "text", false, 0, 0,
-	  { { NULL } } },
+	  NO_FIELDS },
 	{ "sniff: base64 alone is text", X_BODY, NULL, "YWJjZA==", 0, "text", false, 0, 0,
-	  { { NULL } } },
+	  NO_FIELDS },
 	{ "sniff: UTF-8 text", X_BODY, "text/plain", "h\xc3\xa9llo\n", 0, "text", false, 0, 0,
-	  { { NULL } } },
+	  NO_FIELDS },
 	{ "sniff: binary", X_BODY, "application/octet-stream", "\x00\x01\x02", 3, "binary", false,
-	  0, 0, { { NULL } } },
+	  0, 0, NO_FIELDS },
 	{ "sniff: invalid UTF-8 is binary", X_BODY, NULL, "\xc3\x28", 0, "binary", false, 0, 0,
-	  { { NULL } } },
-	{ "sniff: empty body", X_BODY, NULL, "", 0, "text", false, 0, 0, { { NULL } } },
+	  NO_FIELDS },
+	{ "sniff: empty body", X_BODY, NULL, "", 0, "text", false, 0, 0, NO_FIELDS },
 };
 
 static void dump(const struct field_list *l)
