@@ -20,6 +20,9 @@ static bool dbuf_reserve(struct dbuf *b, size_t need)
 			return false;
 		cap *= 2;
 	}
+	/* never more than the ceiling needs (+1 for the terminating NUL) */
+	if (b->limit && cap > b->limit + 1 && need <= b->limit + 1)
+		cap = b->limit + 1;
 	uint8_t *p = realloc(b->data, cap);
 	if (!p)
 		return false;

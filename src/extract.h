@@ -31,8 +31,8 @@ struct extract_ctx {
 	unsigned max_depth;
 };
 
-/* `a=1&b=%E5%BC%A0&c` style; `+` is a space only when `plus_is_space`
- * (forms yes, URL query strings yes as browsers and apps send them). */
+/* `a=1&b=%E5%BC%A0&c` style (forms and URL query strings alike): `+` is a
+ * space, %XX is decoded, a pair without `=` is a field with an empty value. */
 void extract_urlencoded(struct extract_ctx *x, const char *prefix, const uint8_t *s, size_t len);
 /* JSON text (object, array, scalar) or JSON Lines; returns 0 when it parsed as JSON, -1 if not. */
 int extract_json(struct extract_ctx *x, const char *prefix, const uint8_t *s, size_t len);

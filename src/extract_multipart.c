@@ -187,7 +187,7 @@ void ex_multipart(struct ex_walk *w, const uint8_t *boundary, size_t boundary_le
 	memcpy(crlf_delim + 4, boundary, boundary_len);
 	const uint8_t *delim = crlf_delim + 1;
 	size_t dl = boundary_len + 3;
-	size_t d; /* offset of the current "--BOUNDARY" */
+	size_t d; /* offset of the first "--BOUNDARY" */
 	if (len >= dl - 1 && memcmp(s, delim + 1, dl - 1) == 0) {
 		d = 0;
 	} else {

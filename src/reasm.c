@@ -71,13 +71,13 @@ static long skip_hole(struct reasm *r, int dir, uint32_t upto)
 	if (s->pending && seq_diff(s->pending->seq, upto) < 0)
 		upto = s->pending->seq;
 	int32_t d = seq_diff(upto, s->next_seq);
-	if (d <= 0)
-		return 0;
-	s->gaps++;
-	s->gap_bytes += (uint32_t)d;
-	s->next_seq = upto;
-	if (!s->ended)
-		r->ops->gap(r->ctx, dir, (uint32_t)d);
+	if (d > 0) {
+		s->gaps++;
+		s->gap_bytes += (uint32_t)d;
+		s->next_seq = upto;
+		if (!s->ended)
+			r->ops->gap(r->ctx, dir, (uint32_t)d);
+	}
 	/* what the gap releases is completed by the frames that carried it,
 	 * not by the packet that made us give up on the hole */
 	uint64_t frame = r->pkt_frame, ts = r->pkt_ts_ns;
@@ -147,7 +147,7 @@ long reasm_packet(struct reasm *r, int dir, const struct packet *p, uint64_t fra
 	uint32_t len = p->payload_len;
 
 	if (p->tcp_flags & TCP_SYN) {
-		if (!s->started || s->delivered == 0) {
+		if (!s->started) {
 			s->started = true;
 			s->next_seq = seq + 1;
 		}
