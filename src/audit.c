@@ -10,6 +10,7 @@
 
 #include "dns.h"
 #include "dpi.h"
+#include "json_arena.h"
 #include "session.h"
 #include "strtab.h"
 #include "transmission.h"
@@ -55,6 +56,7 @@ struct audit *audit_new(const struct audit_options *o)
 		return NULL;
 	a->opt = *o;
 	a->cur_input = -1;
+	json_arena_install();
 	a->names = strtab_new();
 	a->dns = a->names ? dns_cache_new(a->names) : NULL;
 	a->dpi = a->names ? dpi_new(a->names) : NULL;
@@ -175,7 +177,7 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 		else if (had_state && !f->dpi)
 			flow_table_account(a->flows, f, -(long)dpi_flow_state_size());
 	}
-	if (p.l4_proto == 6 && !f->l7_off && !session_packet(a, f, dir, &p, frame, ts_ns))
+	if (p.l4_proto == 6 && !f->l7_off && !a->opt.flows_only && !session_packet(a, f, dir, &p, frame, ts_ns))
 		f->l7_off = true;
 }
 

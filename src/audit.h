@@ -33,6 +33,7 @@ struct audit_options {
 	struct flow_limits flows;
 	FILE *list_requests;  /* when set, one TSV line per decoded request */
 	bool reveal_values;   /* report field values unmasked */
+	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
 	size_t max_body;      /* request body bytes kept per message */
 	size_t max_decoded;   /* decompressed bytes per message */
 	size_t max_reasm;     /* out-of-order bytes buffered per TCP direction */

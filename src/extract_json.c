@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "extract_internal.h"
+#include "json_arena.h"
 
 /* The shadow scanner; `ok` false once it is out of step, for good. */
 struct jlex {
@@ -229,6 +230,7 @@ bool ex_json_parse(struct ex_json *j, const uint8_t *s, size_t len, bool any)
 	memset(j, 0, sizeof(*j));
 	if (len == 0)
 		return false;
+	json_arena_enter(); /* left in ex_json_free, or below on failure */
 	if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) { /* UTF-8 BOM */
 		s += 3;
 		len -= 3;
@@ -250,8 +252,10 @@ bool ex_json_parse(struct ex_json *j, const uint8_t *s, size_t len, bool any)
 		else
 			break;
 	}
-	if (!root)
+	if (!root) {
+		json_arena_leave();
 		return false;
+	}
 	j->root = root;
 	j->text = s;
 	j->len = len;
@@ -261,8 +265,11 @@ bool ex_json_parse(struct ex_json *j, const uint8_t *s, size_t len, bool any)
 
 void ex_json_free(struct ex_json *j)
 {
+	if (!j->root)
+		return;
 	json_decref(j->root);
 	j->root = NULL;
+	json_arena_leave();
 }
 
 void ex_json_walk(struct ex_walk *w, const void *key, size_t key_len, struct ex_json *j,

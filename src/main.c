@@ -44,6 +44,8 @@ static const char usage_replay[] =
 	"                          file, frame, protocol, method, host, uri\n"
 	"      --reveal-values     show field values in clear (default: masked, with\n"
 	"                          their SHA-256); the report then holds personal data\n"
+	"      --flows-only        skip application decoding (TCP reassembly, HTTP,\n"
+	"                          bodies): flows, hosts and protocols only, faster\n"
 	"      --max-body MIB      request body bytes kept, and decompressed, per\n"
 	"                          message (default 16)\n"
 	"      --max-flows N       flows kept at once before the oldest is ended (default 1048576)\n"
@@ -88,6 +90,7 @@ enum {
 	OPT_UDP_TIMEOUT,
 	OPT_REVEAL_VALUES,
 	OPT_MAX_BODY,
+	OPT_FLOWS_ONLY,
 };
 
 static int cmd_replay(int argc, char **argv)
@@ -102,6 +105,7 @@ static int cmd_replay(int argc, char **argv)
 		{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
 		{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },
 		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+		{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +144,9 @@ static int cmd_replay(int argc, char **argv)
 			if (!parse_count(optarg, 86400ULL * 365, &v))
 				return usage_error("a timeout wants a positive number of seconds, not '%s'", optarg);
 			*(c == OPT_TCP_TIMEOUT ? &opt.flows.tcp_idle_ns : &opt.flows.udp_idle_ns) = v * 1000000000ULL;
+			break;
+		case OPT_FLOWS_ONLY:
+			opt.flows_only = true;
 			break;
 		case OPT_REVEAL_VALUES:
 			opt.reveal_values = true;

@@ -15,7 +15,7 @@ with t.case("help replay lists every option"):
     rc, out, _ = run("help", "replay", check_rc=0)
     text = out.decode()
     for opt in ["--output", "--format", "--list-requests", "--max-flows", "--max-memory",
-                "--tcp-timeout", "--udp-timeout", "--help"]:
+                "--tcp-timeout", "--udp-timeout", "--reveal-values", "--max-body", "--flows-only", "--help"]:
         assert opt in text, f"{opt} missing from help"
 
 with t.case("no command is a usage error (exit 2)"):

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Benchmark (not a test): times privaudit against a bare libpcap read loop on
+# the same capture, alternating the two, and prints median ratios and peak RSS.
+#
+#   bench/run.sh PRIVAUDIT [CAPTURE]      (make bench does this)
+#
+# CAPTURE defaults to the shared benchmark capture, built on first use by
+# ../shared/bench/make-big.sh into $BENCH_DIR (default /tmp/bench); never
+# commit it.  RUNS (default 7) sets the number of alternating rounds.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+pa=${1:?usage: bench/run.sh PRIVAUDIT [CAPTURE]}
+dir=${BENCH_DIR:-/tmp/bench}
+shared=$top/../shared/bench
+cap=${2:-$dir/big.pcap}
+runs=${RUNS:-7}
+mkdir -p "$dir"
+if [ ! -s "$cap" ]; then
+	[ -x "$shared/make-big.sh" ] || { echo "no capture: $cap, and no $shared/make-big.sh to build it" >&2; exit 2; }
+	echo "building $cap with $shared/make-big.sh (once) ..." >&2
+	OUT=$dir "$shared/make-big.sh" >&2
+fi
+if [ ! -x "$dir/pcapread" ] || [ "$shared/pcapread.c" -nt "$dir/pcapread" ]; then
+	cc -O2 -o "$dir/pcapread" "$shared/pcapread.c" -lpcap
+fi
+/usr/bin/python3 - "$pa" "$cap" "$dir/pcapread" "$runs" <<'PY'
+import resource, statistics, subprocess, sys, time
+pa, cap, bare, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+def timed(cmd):
+    """Wall time and peak RSS (MiB) of one run."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, _, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    return wall, ru.ru_maxrss / 1024
+
+import os
+modes = [
+    ("bare libpcap loop", [bare, cap]),
+    ("replay --flows-only (decode, flows, nDPI)", [pa, "replay", "--flows-only", "-o", "/dev/null", cap]),
+    ("replay --list-requests (+ reassembly, HTTP, bodies)", [pa, "replay", "--list-requests", cap]),
+    ("replay -o /dev/null (whole audit, JSON report)", [pa, "replay", "-o", "/dev/null", cap]),
+]
+subprocess.run(["cat", cap], stdout=subprocess.DEVNULL)  # page cache: time the work, not the disk
+res = {m[0]: [] for m in modes}
+for r in range(runs):
+    for name, cmd in modes:  # alternating, so drift hits every mode alike
+        res[name].append(timed(cmd))
+base = statistics.median(w for w, _ in res[modes[0][0]])
+print(f"capture: {cap}  ({runs} alternating runs, medians)")
+print(f"{'mode':55} {'wall s':>8} {'ratio':>7} {'peak RSS MiB':>13}")
+for name, _ in modes:
+    w = statistics.median(x for x, _ in res[name])
+    rss = max(m for _, m in res[name])
+    print(f"{name:55} {w:8.3f} {w / base:6.2f}x {rss:13.1f}")
+PY
