@@ -130,6 +130,7 @@ void audit_begin_input(struct audit *a, int input, int dlt)
 {
 	a->cur_input = input;
 	a->cur_dlt = dlt;
+	dns_cache_clear(a->dns); /* names learnt in one capture do not name another's flows */
 	a->inputs[input].dlt = dlt;
 }
 
@@ -137,9 +138,12 @@ static void learn_dns(struct audit *a, const struct packet *p)
 {
 	if (p->l4_proto != 17 || p->sport != 53 || !p->payload)
 		return;
-	a->cnt.dns_responses++;
-	if (dns_cache_learn(a->dns, p->payload, p->payload_len) < 0)
+	a->cnt.dns_packets++;
+	int learnt = dns_cache_learn(a->dns, p->payload, p->payload_len);
+	if (learnt < 0)
 		a->cnt.dns_malformed++;
+	else
+		a->cnt.dns_addresses += (uint64_t)learnt;
 }
 
 void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
@@ -230,6 +234,9 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	r->requests = sc.requests;
 	r->reasm_capped = sc.capped;
 	a->cnt.tcp_gaps += sc.gaps;
+	a->cnt.tcp_gap_bytes += sc.gap_bytes;
+	a->cnt.http_resyncs += sc.resyncs;
+	a->cnt.http_bad_messages += sc.bad_messages;
 	a->cnt.flows_reasm_capped += sc.capped;
 	if (f->id > a->nflow_recs)
 		a->nflow_recs = f->id;

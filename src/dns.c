@@ -52,6 +52,12 @@ void dns_cache_free(struct dns_cache *c)
 	free(c);
 }
 
+void dns_cache_clear(struct dns_cache *c)
+{
+	memset(c->slots, 0, c->nslots * sizeof(*c->slots));
+	c->count = 0;
+}
+
 static size_t addr_hash(const struct ip_addr *a)
 {
 	uint64_t h = 1469598103934665603ULL;

@@ -17,10 +17,13 @@ struct dns_cache;
 
 struct dns_cache *dns_cache_new(struct strtab *names);
 void dns_cache_free(struct dns_cache *c);
+/* Forgets every name (each capture is audited on its own). */
+void dns_cache_clear(struct dns_cache *c);
 
 /* Parses a DNS message; for a response, records every A/AAAA answer under
  * the question's name (the name the app asked for, not the CNAME target).
- * Returns the number of addresses recorded, or -1 when malformed. */
+ * Returns the number of addresses recorded (0 for a query or an answer
+ * without addresses), or -1 when malformed. */
 int dns_cache_learn(struct dns_cache *c, const uint8_t *msg, size_t len);
 /* The last name learnt for addr, or NULL. */
 const char *dns_cache_lookup(const struct dns_cache *c, const struct ip_addr *addr);

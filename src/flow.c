@@ -305,6 +305,7 @@ void flow_table_flush(struct flow_table *t)
 	for (size_t i = 0; i < k; i++)
 		end_flow(t, all[i], FLOW_END_FLUSH);
 	free(all);
+	t->now_ns = 0; /* the next capture has its own clock */
 }
 
 void flow_table_free(struct flow_table *t)

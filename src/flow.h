@@ -75,11 +75,12 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, uin
 /* Tells the table a flow's accounted memory changed by delta bytes; evicts
  * other flows while over the memory cap. */
 void flow_table_account(struct flow_table *t, struct flow *f, long delta);
-/* Ends every flow, in id order. */
+/* Ends every flow, in id order, and forgets the clock (a new capture
+ * starts from its own first packet time). */
 void flow_table_flush(struct flow_table *t);
 
 struct flow_table_stats {
-	uint64_t created, ended_idle, ended_closed, evicted, flushed;
+	uint64_t created, ended_idle, ended_closed, evicted, flushed; /* flushed: at the end of a capture */
 	size_t live, peak_live;
 	size_t memory, peak_memory;
 };

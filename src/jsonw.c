@@ -98,7 +98,7 @@ void jw_key(struct jsonw *w, const char *key)
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
  * surrogates, nothing past U+10FFFF), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t jw_utf8_seq(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 	size_t len;
@@ -150,7 +150,7 @@ size_t jw_escape(char *dst, size_t cap, const void *src, size_t n)
 				k++;
 			piece = (const char *)s + i;
 			plen = k;
-		} else if (c >= 0x80 && (k = utf8_seq(s + i, n - i)) != 0) {
+		} else if (c >= 0x80 && (k = jw_utf8_seq(s + i, n - i)) != 0) {
 			piece = (const char *)s + i;
 			plen = k;
 		} else {
@@ -191,7 +191,7 @@ void jw_strn(struct jsonw *w, const void *s, size_t n)
 	char chunk[2048]; /* 256 bytes escape to at most 6 characters each */
 	const unsigned char *p = s;
 	/* escape in pieces; a piece never splits a UTF-8 sequence because
-	 * utf8_seq needs the whole sequence inside the piece it is given */
+	 * jw_utf8_seq needs the whole sequence inside the piece it is given */
 	while (n) {
 		size_t take = n > 256 ? 256 : n;
 		while (take < n && take > 252 && (p[take] & 0xc0) == 0x80)

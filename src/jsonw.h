@@ -7,8 +7,9 @@
  *
  * Strings: valid UTF-8 is written as is (control characters, '"' and '\'
  * escaped per RFC 8259); each byte of an invalid UTF-8 sequence is written
- * as the four characters \xNN (i.e. JSON "\\xNN"), so nothing is dropped
- * and the original bytes can be recovered.
+ * as the four characters \xNN (i.e. JSON "\\xNN"), so nothing is dropped.
+ * A value that itself holds the text \xNN reads the same; where that
+ * matters, the report's value_sha256 (over the raw bytes) tells them apart.
  */
 #ifndef PA_JSONW_H
 #define PA_JSONW_H
@@ -45,6 +46,10 @@ void jw_bool(struct jsonw *w, bool v);
 void jw_null(struct jsonw *w);
 /* Starts the next array element on a new line with `indent` (for records). */
 void jw_newline(struct jsonw *w, const char *indent);
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
+ * surrogates, nothing past U+10FFFF), or 0 when it is not one. */
+size_t jw_utf8_seq(const unsigned char *s, size_t n);
 
 /* Appends the JSON escaping of s[0..n) (without quotes) to dst (size cap),
  * as jw_strn writes it; returns the length it needs (like snprintf). */

@@ -157,6 +157,10 @@ void session_end(struct audit *a, struct flow *f, struct session_counts *out)
 		reasm_finish(&s->reasm);
 	else
 		reasm_discard(&s->reasm);
+	if (s->h1) {
+		out->resyncs = http1_stats(s->h1)->resyncs;
+		out->bad_messages = http1_stats(s->h1)->bad_messages;
+	}
 	http1_free(s->h1); /* hands over requests still waiting for a response */
 	for (int d = 0; d < 2; d++) {
 		out->gaps += s->reasm.s[d].gaps;

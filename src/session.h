@@ -26,6 +26,7 @@ bool session_packet(struct audit *a, struct flow *f, int dir, const struct packe
 struct session_counts {
 	uint64_t gaps, gap_bytes; /* TCP holes, both directions */
 	uint64_t requests;
+	uint64_t resyncs, bad_messages; /* HTTP/1 parser restarts and skipped messages */
 	bool capped;              /* a buffer cap forced a gap */
 };
 

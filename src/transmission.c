@@ -109,36 +109,35 @@ void tx_fields_from_http(struct transmission *t, const struct http1_request *r, 
 		t->truncated |= TX_TRUNC_FIELDS;
 }
 
-char *tx_mask_value(const char *v, size_t len)
+char *tx_mask_value(const char *v, size_t len, size_t *out_len)
 {
-	/* character boundaries: a byte that is not a UTF-8 continuation byte */
-	size_t chars = 0;
-	for (size_t i = 0; i < len; i++)
-		chars += ((uint8_t)v[i] & 0xc0) != 0x80;
-	if (chars < 8) {
-		char *m = malloc(chars + 1);
-		if (m) {
-			memset(m, '*', chars);
-			m[chars] = 0;
-		}
-		return m;
+	/* character starts: the first three and the last two are kept */
+	size_t chars = 0, first[3] = { len, len, len }, last[2] = { len, len };
+	for (size_t i = 0, k; i < len; i += k) {
+		k = jw_utf8_seq((const unsigned char *)v + i, len - i);
+		if (k == 0)
+			k = 1;
+		if (chars < 3)
+			first[chars] = i;
+		last[0] = last[1];
+		last[1] = i;
+		chars++;
 	}
-	size_t head = 0, tail = len, seen = 0;
-	while (head < len && seen < 3) /* end of the 2nd character */
-		if ((((uint8_t)v[head++]) & 0xc0) != 0x80 && ++seen == 3)
-			head--;
-	seen = 0;
-	while (tail > 0 && seen < 2)
-		if ((((uint8_t)v[--tail]) & 0xc0) != 0x80)
-			seen++;
-	size_t stars = chars - 4 > 32 ? 32 : chars - 4;
-	char *m = malloc(head + stars + (len - tail) + 1);
+	size_t head = 0, tail = len, stars = chars;
+	if (chars >= 8) {
+		head = first[2];
+		tail = last[0];
+		stars = chars - 4 > 32 ? 32 : chars - 4;
+	}
+	size_t n = head + stars + (len - tail);
+	char *m = malloc(n + 1);
 	if (!m)
 		return NULL;
 	memcpy(m, v, head);
 	memset(m + head, '*', stars);
 	memcpy(m + head + stars, v + tail, len - tail);
-	m[head + stars + len - tail] = 0;
+	m[n] = 0;
+	*out_len = n;
 	return m;
 }
 
@@ -307,8 +306,9 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 		if (s->reveal) {
 			jw_strn(w, f->value, f->value_len);
 		} else {
-			char *m = tx_mask_value(f->value, f->value_len);
-			jw_str(w, m ? m : "");
+			size_t ml = 0;
+			char *m = tx_mask_value(f->value, f->value_len, &ml);
+			jw_strn(w, m ? m : "", m ? ml : 0);
 			free(m);
 		}
 		jw_key(w, "value_length");

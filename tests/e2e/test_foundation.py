@@ -91,7 +91,8 @@ with t.case("eth-basic.pcap: timestamps and coverage counters"):
     rep = report(os.path.join(TEST, "eth-basic.pcap"))
     eq(rep["inputs"][0]["first_ts"], "2023-11-14T22:13:20.000000Z", "first_ts")
     eq(rep["coverage"]["packets"]["total"], 31, "packets")
-    eq(rep["coverage"]["dns"]["responses"], 2, "dns responses")
+    eq(rep["coverage"]["dns"]["packets"], 2, "DNS packets from port 53")
+    eq(rep["coverage"]["dns"]["addresses_learnt"], 2, "A and AAAA answers learnt")
 
 with t.case("malformed.pcap: each defect classified, the good conversation still decoded"):
     rep = report(os.path.join(TEST, "malformed.pcap"))

@@ -23,13 +23,16 @@ for h in $harnesses; do
 	fi
 	work=$(mktemp -d)
 	if [ "$secs" -eq 0 ]; then limit="-runs=0"; else limit="-max_total_time=$secs"; fi
-	if "$bin" $limit -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	if "$bin" $limit -timeout=10 -artifact_prefix="$work/" -rss_limit_mb=2048 -print_final_stats=1 \
 		"$work" "$seeds/$h" >"$work.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")
 		echo "ok $n - fuzz_$h: ${runs:-?} runs in ${secs}s, no crash"
 	else
 		echo "not ok $n - fuzz_$h failed:"
 		sed 's/^/# /' "$work.log" | tail -40
+		for a in "$work"/crash-* "$work"/timeout-* "$work"/leak-* "$work"/oom-*; do
+			[ -f "$a" ] && echo "# reproducer (base64): $(base64 -w0 "$a")"
+		done
 	fi
 	rm -rf "$work" "$work.log"
 done

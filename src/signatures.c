@@ -1,0 +1,852 @@
+/* \summary: the signature set: loading, checking, matching (see signatures.h). */
+#include "signatures.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <openssl/evp.h>
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "dbuf.h"
+#include "validators.h"
+#include "yaml_doc.h"
+
+#define KEY_MAX 128
+
+struct field_rule {
+	char *id;
+	const struct category *category; /* NULL for `none` */
+	char **keys;                     /* compact normalised */
+	size_t nkeys;
+	char **not_under, **only_under;  /* compact normalised parents */
+	size_t nnot, nonly;
+	char *pattern;
+	pcre2_code *re;
+	char *validator_name;
+	validator_fn validator;
+	size_t min_len, max_len;
+	double confidence;
+	char *file;
+	unsigned line;
+};
+
+/* open addressing string -> index map */
+struct smap {
+	const char **keys;
+	int *vals;
+	size_t cap, n;
+};
+
+struct signatures {
+	struct category *cats;
+	size_t ncats;
+	struct field_rule *rules;
+	size_t nrules;
+	struct organization *orgs;
+	size_t norgs;
+	char **prefixes;
+	size_t nprefixes;
+	struct smap cat_index, org_index;
+	/* key -> first entry in key_chain; key_chain links rules sharing a key */
+	struct smap key_index;
+	int *key_chain_rule, *key_chain_next;
+	size_t nchain, chain_cap;
+	size_t *value_rules;
+	size_t nvalue_rules;
+	pcre2_match_data *md;
+	char sha[65];
+	FILE *errors;
+	int nerrors;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int smap_get(const struct smap *m, const char *k)
+{
+	if (!m->cap)
+		return -1;
+	for (size_t i = hash_str(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->keys[i])
+			return -1;
+		if (strcmp(m->keys[i], k) == 0)
+			return m->vals[i];
+	}
+}
+
+static bool smap_put(struct smap *m, const char *k, int v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		const char **keys = calloc(cap, sizeof(*keys));
+		int *vals = calloc(cap, sizeof(*vals));
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return false;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->keys[i])
+				continue;
+			size_t j = hash_str(m->keys[i]) & (cap - 1);
+			while (keys[j])
+				j = (j + 1) & (cap - 1);
+			keys[j] = m->keys[i];
+			vals[j] = m->vals[i];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = keys;
+		m->vals = vals;
+		m->cap = cap;
+	}
+	size_t i = hash_str(k) & (m->cap - 1);
+	while (m->keys[i] && strcmp(m->keys[i], k) != 0)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i])
+		m->n++;
+	m->keys[i] = k;
+	m->vals[i] = v;
+	return true;
+}
+
+static void smap_free(struct smap *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
+static void report(void *ctx, const char *path, unsigned line, const char *msg)
+{
+	struct signatures *s = ctx;
+	s->nerrors++;
+	if (s->errors)
+		fprintf(s->errors, "%s:%u: %s\n", path, line, msg);
+}
+
+static char *xstrdup(const char *p) { return p ? strdup(p) : NULL; }
+
+/* ---- key normalisation ---- */
+
+size_t signatures_normalise_key(const char *key, size_t n, char *out, size_t cap)
+{
+	/* split camelCase, lower-case, map separators to '_' */
+	char tmp[KEY_MAX * 2];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 2 < sizeof(tmp); i++) {
+		unsigned char c = (unsigned char)key[i];
+		if (c >= 'A' && c <= 'Z') {
+			bool prev_lower = i > 0 && ((key[i - 1] >= 'a' && key[i - 1] <= 'z') || (key[i - 1] >= '0' && key[i - 1] <= '9'));
+			bool next_lower = i + 1 < n && key[i + 1] >= 'a' && key[i + 1] <= 'z';
+			bool prev_upper = i > 0 && key[i - 1] >= 'A' && key[i - 1] <= 'Z';
+			if (k && (prev_lower || (prev_upper && next_lower)))
+				tmp[k++] = '_';
+			tmp[k++] = (char)(c + 32);
+		} else if (c == '-' || c == '.' || c == ' ' || c == '_' || c == '[' || c == ']') {
+			tmp[k++] = '_';
+		} else {
+			tmp[k++] = (char)c;
+		}
+	}
+	/* trailing digits and separators: phone2, imei_1 */
+	while (k && ((tmp[k - 1] >= '0' && tmp[k - 1] <= '9') || tmp[k - 1] == '_'))
+		k--;
+	/* the compact form drops the separators: real_name == realName == realname */
+	size_t o = 0;
+	for (size_t i = 0; i < k && o + 1 < cap; i++)
+		if (tmp[i] != '_')
+			out[o++] = tmp[i];
+	if (cap)
+		out[o] = 0;
+	return o;
+}
+
+/* The key without its first word when that word is a common prefix
+ * (user_phone -> phone, uName -> name); 0 when there is none. */
+static size_t strip_prefix(const struct signatures *s, const char *key, size_t n, char *out, size_t cap)
+{
+	char tmp[KEY_MAX * 2];
+	size_t k = 0;
+	/* first word: up to '_', '-', '.', or a camel boundary */
+	size_t i = 0;
+	while (i < n && key[i] != '_' && key[i] != '-' && key[i] != '.' &&
+	       !(i > 0 && key[i] >= 'A' && key[i] <= 'Z'))
+		i++;
+	if (i == 0 || i >= n || i >= sizeof(tmp))
+		return 0;
+	for (size_t j = 0; j < i; j++)
+		tmp[k++] = (char)((key[j] >= 'A' && key[j] <= 'Z') ? key[j] + 32 : key[j]);
+	tmp[k] = 0;
+	bool known = false;
+	for (size_t p = 0; p < s->nprefixes && !known; p++)
+		known = strcmp(s->prefixes[p], tmp) == 0;
+	if (!known)
+		return 0;
+	while (i < n && (key[i] == '_' || key[i] == '-' || key[i] == '.'))
+		i++;
+	return signatures_normalise_key(key + i, n - i, out, cap);
+}
+
+/* The parent segment of a field path, compact: body.user.profile.occupation
+ * -> "profile"; body.events[3].name -> "events"; body.data{json}.imei -> "data". */
+static size_t parent_of(const char *path, char *out, size_t cap)
+{
+	size_t n = strlen(path);
+	const char *end = path + n;
+	/* drop the last component (after the last '.' outside brackets) */
+	const char *p = end;
+	while (p > path && p[-1] != '.')
+		p--;
+	if (p == path)
+		return out[0] = 0, 0;
+	const char *pend = p - 1;
+	const char *pstart = pend;
+	while (pstart > path && pstart[-1] != '.')
+		pstart--;
+	char seg[KEY_MAX];
+	size_t k = 0;
+	int depth = 0;
+	for (const char *q = pstart; q < pend && k + 1 < sizeof(seg); q++) {
+		if (*q == '[' || *q == '{')
+			depth++;
+		else if (*q == ']' || *q == '}')
+			depth--;
+		else if (depth == 0)
+			seg[k++] = *q;
+	}
+	return signatures_normalise_key(seg, k, out, cap);
+}
+
+static bool parent_in(char **list, size_t n, const char *parent, size_t plen)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(list[i]);
+		if (l == plen && memcmp(list[i], parent, l) == 0)
+			return true;
+		/* events[] holds an event */
+		if (plen == l + 1 && parent[l] == 's' && memcmp(list[i], parent, l) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* ---- loading ---- */
+
+static char **string_list(struct ydoc *d, ynode *seq, size_t *n, bool normalise)
+{
+	*n = 0;
+	if (!seq)
+		return NULL;
+	if (!ynode_is_seq(seq)) {
+		ydoc_error(d, seq, "expected a list");
+		return NULL;
+	}
+	size_t len = ynode_len(seq);
+	char **v = calloc(len + 1, sizeof(*v));
+	for (size_t i = 0; v && i < len; i++) {
+		const char *str = ynode_str(ynode_item(d, seq, i));
+		if (!str) {
+			ydoc_error(d, ynode_item(d, seq, i), "expected a string in the list");
+			continue;
+		}
+		if (normalise) {
+			char buf[KEY_MAX * 2];
+			size_t k = signatures_normalise_key(str, strlen(str), buf, sizeof(buf));
+			if (k == 0) {
+				ydoc_error(d, ynode_item(d, seq, i), "key '%s' is empty once normalised", str);
+				continue;
+			}
+			v[(*n)++] = strdup(buf);
+		} else {
+			v[(*n)++] = strdup(str);
+		}
+	}
+	return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void load_categories(struct signatures *s, struct ydoc *d)
+{
+	ynode *list = ynode_get(d, ydoc_root(d), "categories");
+	if (!ynode_is_seq(list)) {
+		ydoc_error(d, ydoc_root(d), "expected a `categories:` list");
+		return;
+	}
+	size_t n = ynode_len(list);
+	s->cats = calloc(n ? n : 1, sizeof(*s->cats));
+	for (size_t i = 0; s->cats && i < n; i++) {
+		ynode *c = ynode_item(d, list, i);
+		const char *id = ynode_str(ynode_get(d, c, "id"));
+		const char *sens = ynode_str(ynode_get(d, c, "sensitive"));
+		if (!id || !ynode_str(ynode_get(d, c, "en")) || !ynode_str(ynode_get(d, c, "zh")) || !sens ||
+		    !ynode_str(ynode_get(d, c, "reference"))) {
+			ydoc_error(d, c, "a category needs id, en, zh, sensitive and reference");
+			continue;
+		}
+		if (strcmp(sens, "true") != 0 && strcmp(sens, "false") != 0) {
+			ydoc_error(d, ynode_get(d, c, "sensitive"), "sensitive must be true or false, not '%s'", sens);
+			continue;
+		}
+		if (smap_get(&s->cat_index, id) >= 0) {
+			ydoc_error(d, c, "duplicate category '%s'", id);
+			continue;
+		}
+		struct category *cat = &s->cats[s->ncats];
+		cat->id = strdup(id);
+		cat->en = xstrdup(ynode_str(ynode_get(d, c, "en")));
+		cat->zh = xstrdup(ynode_str(ynode_get(d, c, "zh")));
+		cat->reference = xstrdup(ynode_str(ynode_get(d, c, "reference")));
+		cat->sensitive = strcmp(sens, "true") == 0;
+		smap_put(&s->cat_index, cat->id, (int)s->ncats);
+		s->ncats++;
+	}
+}
+
+static void load_normalise(struct signatures *s, struct ydoc *d)
+{
+	s->prefixes = string_list(d, ynode_get(d, ydoc_root(d), "strip_prefixes"), &s->nprefixes, false);
+}
+
+static bool add_chain(struct signatures *s, const char *key, size_t rule)
+{
+	if (s->nchain == s->chain_cap) {
+		size_t cap = s->chain_cap ? s->chain_cap * 2 : 256;
+		int *r = realloc(s->key_chain_rule, cap * sizeof(*r));
+		if (r)
+			s->key_chain_rule = r;
+		int *nx = realloc(s->key_chain_next, cap * sizeof(*nx));
+		if (nx)
+			s->key_chain_next = nx;
+		if (!r || !nx)
+			return false;
+		s->chain_cap = cap;
+	}
+	/* append at the end of the key's chain: rule order is match order */
+	int head = smap_get(&s->key_index, key);
+	s->key_chain_rule[s->nchain] = (int)rule;
+	s->key_chain_next[s->nchain] = -1;
+	if (head < 0) {
+		smap_put(&s->key_index, key, (int)s->nchain);
+	} else {
+		int i = head;
+		while (s->key_chain_next[i] >= 0)
+			i = s->key_chain_next[i];
+		s->key_chain_next[i] = (int)s->nchain;
+	}
+	s->nchain++;
+	return true;
+}
+
+static void load_rules(struct signatures *s, struct ydoc *d, const char *file)
+{
+	ynode *list = ynode_get(d, ydoc_root(d), "rules");
+	if (!ynode_is_seq(list)) {
+		ydoc_error(d, ydoc_root(d), "expected a `rules:` list");
+		return;
+	}
+	size_t n = ynode_len(list);
+	struct field_rule *v = realloc(s->rules, (s->nrules + n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	s->rules = v;
+	static const char *const known[] = { "id", "category", "keys", "not_under", "only_under", "value",
+					     "validator", "length", "confidence", "note", NULL };
+	for (size_t i = 0; i < n; i++) {
+		ynode *r = ynode_item(d, list, i);
+		ynode *k, *val;
+		for (size_t j = 0; ynode_pair(d, r, j, &k, &val); j++) {
+			const char *name = ynode_str(k);
+			bool ok = false;
+			for (int q = 0; known[q] && name; q++)
+				ok |= strcmp(known[q], name) == 0;
+			if (!ok)
+				ydoc_error(d, k, "unknown rule key '%s'", name ? name : "?");
+		}
+		const char *id = ynode_str(ynode_get(d, r, "id"));
+		const char *cat = ynode_str(ynode_get(d, r, "category"));
+		if (!id || !cat) {
+			ydoc_error(d, r, "a rule needs an id and a category");
+			continue;
+		}
+		struct field_rule *fr = &s->rules[s->nrules];
+		memset(fr, 0, sizeof(*fr));
+		fr->id = strdup(id);
+		fr->file = strdup(file);
+		fr->line = ydoc_line(r);
+		for (size_t q = 0; q < s->nrules; q++)
+			if (strcmp(s->rules[q].id, id) == 0)
+				ydoc_error(d, r, "duplicate rule id '%s' (first at %s:%u)", id, s->rules[q].file,
+					   s->rules[q].line);
+		if (strcmp(cat, "none") != 0) {
+			int ci = smap_get(&s->cat_index, cat);
+			if (ci < 0)
+				ydoc_error(d, ynode_get(d, r, "category"), "unknown category '%s'", cat);
+			else
+				fr->category = &s->cats[ci];
+		}
+		fr->keys = string_list(d, ynode_get(d, r, "keys"), &fr->nkeys, true);
+		fr->not_under = string_list(d, ynode_get(d, r, "not_under"), &fr->nnot, true);
+		fr->only_under = string_list(d, ynode_get(d, r, "only_under"), &fr->nonly, true);
+		fr->pattern = xstrdup(ynode_str(ynode_get(d, r, "value")));
+		if (fr->pattern) {
+			int err;
+			PCRE2_SIZE off;
+			fr->re = pcre2_compile((PCRE2_SPTR)fr->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+					       &err, &off, NULL);
+			if (!fr->re) {
+				PCRE2_UCHAR msg[256];
+				pcre2_get_error_message(err, msg, sizeof(msg));
+				ydoc_error(d, ynode_get(d, r, "value"), "bad regular expression in rule '%s' at offset %zu: %s",
+					   id, (size_t)off, (char *)msg);
+			} else {
+				pcre2_jit_compile(fr->re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+			}
+		}
+		fr->validator_name = xstrdup(ynode_str(ynode_get(d, r, "validator")));
+		if (fr->validator_name && !(fr->validator = validator_find(fr->validator_name)))
+			ydoc_error(d, ynode_get(d, r, "validator"), "unknown validator '%s'", fr->validator_name);
+		ynode *len = ynode_get(d, r, "length");
+		fr->max_len = SIZE_MAX;
+		if (len) {
+			const char *a = ynode_str(ynode_item(d, len, 0)), *b = ynode_str(ynode_item(d, len, 1));
+			char *e1 = NULL, *e2 = NULL;
+			unsigned long lo = a ? strtoul(a, &e1, 10) : 0, hi = b ? strtoul(b, &e2, 10) : 0;
+			if (!a || !b || *e1 || *e2 || lo > hi || ynode_len(len) != 2)
+				ydoc_error(d, len, "length must be [min, max]");
+			fr->min_len = lo;
+			fr->max_len = hi;
+		}
+		const char *conf = ynode_str(ynode_get(d, r, "confidence"));
+		fr->confidence = conf ? strtod(conf, NULL) : 0.9;
+		if (fr->confidence <= 0 || fr->confidence > 1)
+			ydoc_error(d, ynode_get(d, r, "confidence"), "confidence must be in (0, 1]");
+		if (!fr->nkeys && !fr->pattern && !fr->validator_name)
+			ydoc_error(d, r, "rule '%s' has neither keys nor a value pattern or validator", id);
+		if (!fr->nkeys && !fr->category)
+			ydoc_error(d, r, "rule '%s': a value rule needs a category", id);
+		s->nrules++;
+	}
+}
+
+static void load_orgs(struct signatures *s, struct ydoc *d)
+{
+	ynode *list = ynode_get(d, ydoc_root(d), "organizations");
+	if (!ynode_is_seq(list)) {
+		ydoc_error(d, ydoc_root(d), "expected an `organizations:` list");
+		return;
+	}
+	size_t n = ynode_len(list);
+	struct organization *v = realloc(s->orgs, (s->norgs + n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	s->orgs = v;
+	for (size_t i = 0; i < n; i++) {
+		ynode *o = ynode_item(d, list, i);
+		const char *dom = ynode_str(ynode_get(d, o, "domain"));
+		const char *sdk = ynode_str(ynode_get(d, o, "sdk"));
+		const char *name = ynode_str(ynode_get(d, o, "organization"));
+		const char *parent = ynode_str(ynode_get(d, o, "parent"));
+		const char *cat = ynode_str(ynode_get(d, o, "category"));
+		const char *src = ynode_str(ynode_get(d, o, "source"));
+		if (!dom || !sdk || !name || !parent || !cat || !src) {
+			ydoc_error(d, o, "an organization needs domain, sdk, organization, parent, category and source");
+			continue;
+		}
+		bool bad = dom[0] == '.' || dom[0] == 0 || strchr(dom, '/') || strchr(dom, '*');
+		for (const char *p = dom; *p; p++)
+			bad |= *p >= 'A' && *p <= 'Z';
+		if (bad) {
+			ydoc_error(d, ynode_get(d, o, "domain"), "domain '%s' must be a lower-case suffix like example.com", dom);
+			continue;
+		}
+		if (smap_get(&s->org_index, dom) >= 0) {
+			ydoc_error(d, o, "duplicate domain '%s'", dom);
+			continue;
+		}
+		struct organization *org = &s->orgs[s->norgs];
+		org->domain = strdup(dom);
+		org->sdk = strdup(sdk);
+		org->name = strdup(name);
+		org->parent = strdup(parent);
+		org->category = strdup(cat);
+		org->source = strdup(src);
+		smap_put(&s->org_index, org->domain, (int)s->norgs);
+		s->norgs++;
+	}
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The *.yaml files of a directory, sorted. */
+static size_t yaml_files(const char *dir, char ***out)
+{
+	*out = NULL;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".yaml") != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **v = realloc(*out, cap * sizeof(*v));
+			if (!v)
+				break;
+			*out = v;
+		}
+		if (asprintf(&(*out)[n], "%s/%s", dir, e->d_name) >= 0)
+			n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(*out, n, sizeof(**out), cmp_str);
+	return n;
+}
+
+static void load_dir(struct signatures *s, const char *dir, const char *sub,
+		     void (*fn)(struct signatures *, struct ydoc *, const char *))
+{
+	char *path;
+	if (asprintf(&path, "%s/%s", dir, sub) < 0)
+		return;
+	char **files;
+	size_t n = yaml_files(path, &files);
+	if (n == 0)
+		report(s, path, 0, "no *.yaml files");
+	for (size_t i = 0; i < n; i++) {
+		struct ydoc d;
+		if (ydoc_load(&d, files[i], report, s))
+			fn(s, &d, files[i]);
+		ydoc_free(&d);
+		free(files[i]);
+	}
+	free(files);
+	free(path);
+}
+
+static void rules_fn(struct signatures *s, struct ydoc *d, const char *file) { load_rules(s, d, file); }
+static void orgs_fn(struct signatures *s, struct ydoc *d, const char *file) { load_orgs(s, d); }
+
+static void load_file(struct signatures *s, const char *dir, const char *name,
+		      void (*fn)(struct signatures *, struct ydoc *))
+{
+	char *path;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return;
+	struct ydoc d;
+	if (ydoc_load(&d, path, report, s))
+		fn(s, &d);
+	ydoc_free(&d);
+	free(path);
+}
+
+/* Canonical text of the loaded set: what the hash covers. */
+static void compute_hash(struct signatures *s)
+{
+	struct dbuf b;
+	dbuf_init(&b, 0);
+	char num[64];
+	for (size_t i = 0; i < s->ncats; i++) {
+		const struct category *c = &s->cats[i];
+		dbuf_append_str(&b, "C\t");
+		dbuf_append_str(&b, c->id);
+		dbuf_append_str(&b, c->sensitive ? "\t1\n" : "\t0\n");
+	}
+	for (size_t i = 0; i < s->nprefixes; i++) {
+		dbuf_append_str(&b, "P\t");
+		dbuf_append_str(&b, s->prefixes[i]);
+		dbuf_append_byte(&b, '\n');
+	}
+	for (size_t i = 0; i < s->nrules; i++) {
+		const struct field_rule *r = &s->rules[i];
+		dbuf_append_str(&b, "R\t");
+		dbuf_append_str(&b, r->id);
+		dbuf_append_byte(&b, '\t');
+		dbuf_append_str(&b, r->category ? r->category->id : "none");
+		const struct { char **v; size_t n; } lists[] = { { r->keys, r->nkeys }, { r->not_under, r->nnot },
+								  { r->only_under, r->nonly } };
+		for (int l = 0; l < 3; l++) {
+			dbuf_append_byte(&b, '\t');
+			for (size_t k = 0; k < lists[l].n; k++) {
+				dbuf_append_str(&b, lists[l].v[k]);
+				dbuf_append_byte(&b, ',');
+			}
+		}
+		snprintf(num, sizeof(num), "\t%zu\t%zu\t%.3f\t", r->min_len, r->max_len, r->confidence);
+		dbuf_append_str(&b, num);
+		dbuf_append_str(&b, r->pattern ? r->pattern : "");
+		dbuf_append_byte(&b, '\t');
+		dbuf_append_str(&b, r->validator_name ? r->validator_name : "");
+		dbuf_append_byte(&b, '\n');
+	}
+	for (size_t i = 0; i < s->norgs; i++) {
+		const struct organization *o = &s->orgs[i];
+		const char *f[] = { "O", o->domain, o->sdk, o->name, o->parent, o->category };
+		for (int k = 0; k < 6; k++) {
+			dbuf_append_str(&b, f[k]);
+			dbuf_append_byte(&b, k == 5 ? '\n' : '\t');
+		}
+	}
+	unsigned char md[32];
+	unsigned len = 0;
+	EVP_Digest(b.data ? b.data : (uint8_t *)"", b.len, md, &len, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(s->sha + 2 * i, 3, "%02x", md[i]);
+	dbuf_free(&b);
+}
+
+struct signatures *signatures_load(const char *dir, FILE *errors, int *nerrors)
+{
+	struct signatures *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->errors = errors;
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		report(s, dir, 0, "not a signature directory");
+	} else {
+		load_file(s, dir, "categories.yaml", load_categories);
+		load_file(s, dir, "normalise.yaml", load_normalise);
+		load_dir(s, dir, "fields", rules_fn);
+		load_dir(s, dir, "organizations", orgs_fn);
+	}
+	for (size_t i = 0; i < s->nrules; i++) {
+		if (s->rules[i].nkeys) {
+			for (size_t k = 0; k < s->rules[i].nkeys; k++)
+				add_chain(s, s->rules[i].keys[k], i);
+		} else {
+			size_t *v = realloc(s->value_rules, (s->nvalue_rules + 1) * sizeof(*v));
+			if (v) {
+				s->value_rules = v;
+				s->value_rules[s->nvalue_rules++] = i;
+			}
+		}
+	}
+	s->md = pcre2_match_data_create(4, NULL);
+	compute_hash(s);
+	if (nerrors)
+		*nerrors = s->nerrors;
+	if (s->nerrors) {
+		signatures_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void signatures_free(struct signatures *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->ncats; i++) {
+		free(s->cats[i].id);
+		free(s->cats[i].en);
+		free(s->cats[i].zh);
+		free(s->cats[i].reference);
+	}
+	for (size_t i = 0; i < s->nrules; i++) {
+		struct field_rule *r = &s->rules[i];
+		free(r->id);
+		free(r->file);
+		free_list(r->keys, r->nkeys);
+		free_list(r->not_under, r->nnot);
+		free_list(r->only_under, r->nonly);
+		free(r->pattern);
+		pcre2_code_free(r->re);
+		free(r->validator_name);
+	}
+	for (size_t i = 0; i < s->norgs; i++) {
+		struct organization *o = &s->orgs[i];
+		free(o->domain);
+		free(o->sdk);
+		free(o->name);
+		free(o->parent);
+		free(o->category);
+		free(o->source);
+	}
+	free_list(s->prefixes, s->nprefixes);
+	smap_free(&s->cat_index);
+	smap_free(&s->org_index);
+	smap_free(&s->key_index);
+	free(s->key_chain_rule);
+	free(s->key_chain_next);
+	free(s->value_rules);
+	pcre2_match_data_free(s->md);
+	free(s->cats);
+	free(s->rules);
+	free(s->orgs);
+	free(s);
+}
+
+const char *signatures_default_dir(void)
+{
+	const char *env = getenv("PRIVAUDIT_SIGNATURES");
+	if (env && *env)
+		return env;
+	struct stat st;
+	if (stat(PA_DATADIR "/signatures", &st) == 0 && S_ISDIR(st.st_mode))
+		return PA_DATADIR "/signatures";
+	return PA_SRCDIR "/signatures";
+}
+
+const char *signatures_sha256(const struct signatures *s) { return s->sha; }
+
+size_t signatures_count(const struct signatures *s, size_t *categories, size_t *organizations)
+{
+	if (categories)
+		*categories = s->ncats;
+	if (organizations)
+		*organizations = s->norgs;
+	return s->nrules;
+}
+
+const struct category *signatures_category(const struct signatures *s, const char *id)
+{
+	int i = smap_get(&s->cat_index, id);
+	return i < 0 ? NULL : &s->cats[i];
+}
+
+/* ---- matching ---- */
+
+/* Why a rule does or does not apply to a value: NULL when it does. */
+static const char *value_check(const struct signatures *s, const struct field_rule *r, const char *v, size_t n)
+{
+	if (!valid_not_empty(v, n))
+		return "the value is empty or a null word";
+	if (n < r->min_len || n > r->max_len)
+		return "the value's length is outside the rule's range";
+	if (r->re && pcre2_match(r->re, (PCRE2_SPTR)v, n, 0, 0, s->md, NULL) < 0)
+		return "the value does not match the rule's pattern";
+	if (r->validator && !r->validator(v, n))
+		return "the value fails the rule's validator";
+	return NULL;
+}
+
+static const char *context_check(const struct field_rule *r, const char *parent, size_t plen)
+{
+	if (r->nnot && parent_in(r->not_under, r->nnot, parent, plen))
+		return "the field sits under a parent the rule excludes";
+	if (r->nonly && !parent_in(r->only_under, r->nonly, parent, plen))
+		return "the field does not sit under a parent the rule requires";
+	return NULL;
+}
+
+/* First key rule for `key` that applies; *stop is set when one matched (even `none`). */
+static const struct field_rule *match_key(const struct signatures *s, const char *key, const char *parent,
+					  size_t plen, const char *v, size_t n)
+{
+	int i = smap_get(&s->key_index, key);
+	for (; i >= 0; i = s->key_chain_next[i]) {
+		const struct field_rule *r = &s->rules[s->key_chain_rule[i]];
+		if (!context_check(r, parent, plen) && (!r->category || !value_check(s, r, v, n)))
+			return r;
+	}
+	return NULL;
+}
+
+bool signatures_classify(const struct signatures *s, const char *path, const char *key, size_t key_len,
+			 const char *value, size_t value_len, struct classification *out)
+{
+	char k[KEY_MAX], parent[KEY_MAX];
+	size_t klen = signatures_normalise_key(key, key_len, k, sizeof(k));
+	size_t plen = path ? parent_of(path, parent, sizeof(parent)) : (parent[0] = 0, 0);
+	const struct field_rule *r = klen ? match_key(s, k, parent, plen, value, value_len) : NULL;
+	if (!r && klen) {
+		char stripped[KEY_MAX];
+		if (strip_prefix(s, key, key_len, stripped, sizeof(stripped)))
+			r = match_key(s, stripped, parent, plen, value, value_len);
+	}
+	if (r) {
+		if (!r->category)
+			return false;
+		out->category = r->category;
+		out->rule = r->id;
+		out->confidence = r->confidence;
+		return true;
+	}
+	for (size_t i = 0; i < s->nvalue_rules; i++) {
+		const struct field_rule *vr = &s->rules[s->value_rules[i]];
+		if (value_len < vr->min_len || value_len > vr->max_len)
+			continue; /* the cheap filter before any pattern */
+		if (!context_check(vr, parent, plen) && !value_check(s, vr, value, value_len)) {
+			out->category = vr->category;
+			out->rule = vr->id;
+			out->confidence = vr->confidence;
+			return true;
+		}
+	}
+	return false;
+}
+
+const struct organization *signatures_organization(const struct signatures *s, const char *host)
+{
+	for (const char *h = host; h && *h;) {
+		int i = smap_get(&s->org_index, h);
+		if (i >= 0)
+			return &s->orgs[i];
+		h = strchr(h, '.');
+		if (h)
+			h++;
+	}
+	return NULL;
+}
+
+void signatures_explain(const struct signatures *s, const char *key, const char *value, FILE *out)
+{
+	char k[KEY_MAX], stripped[KEY_MAX];
+	size_t vlen = strlen(value);
+	size_t klen = key ? signatures_normalise_key(key, strlen(key), k, sizeof(k)) : 0;
+	size_t slen = key ? strip_prefix(s, key, strlen(key), stripped, sizeof(stripped)) : 0;
+	if (key)
+		fprintf(out, "key '%s' normalises to '%s'%s%s\n", key, k, slen ? ", without its prefix '" : "",
+			slen ? stripped : "");
+	if (slen)
+		fputs("'\n", out);
+	struct classification c;
+	bool hit = signatures_classify(s, key ? key : NULL, key ? key : "", key ? strlen(key) : 0, value, vlen, &c);
+	int shown = 0;
+	for (size_t i = 0; i < s->nrules; i++) {
+		const struct field_rule *r = &s->rules[i];
+		bool key_hit = false;
+		for (size_t j = 0; j < r->nkeys; j++)
+			key_hit |= (klen && strcmp(r->keys[j], k) == 0) || (slen && strcmp(r->keys[j], stripped) == 0);
+		if (r->nkeys && !key_hit)
+			continue;
+		const char *why = r->category ? value_check(s, r, value, vlen) : NULL;
+		if (!r->nkeys && why && (vlen < r->min_len || vlen > r->max_len))
+			continue; /* value rules for other shapes are noise */
+		fprintf(out, "%s  %s (%s:%u) -> %s: %s%s\n", why ? "no " : "YES", r->id, r->file, r->line,
+			r->category ? r->category->id : "none (not personal data)",
+			r->nkeys ? "the key matches" : "value rule",
+			why ? "" : (r->pattern || r->validator ? ", and the value passes" : ""));
+		if (why)
+			fprintf(out, "     because %s\n", why);
+		shown++;
+	}
+	if (!shown)
+		fputs("no rule concerns this key or value\n", out);
+	if (hit)
+		fprintf(out, "=> %s (%s, %s), rule %s, confidence %.2f\n", c.category->id, c.category->en,
+			c.category->sensitive ? "sensitive" : "not sensitive", c.rule, c.confidence);
+	else
+		fputs("=> not classified\n", out);
+}

@@ -1,0 +1,32 @@
+"""Every report validates against docs/report.schema.json: the project's own
+captures (good and bad, one at a time and as a batch), with and without
+--reveal-values, and the demo capture."""
+import glob
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from tap import CAPTURES, TOP_SRCDIR, Tap, run  # noqa: E402
+
+t = Tap()
+try:
+    import jsonschema
+except ImportError:
+    t.skip("report schema", "python3-jsonschema is not installed")
+    t.done()
+
+schema = json.load(open(os.path.join(TOP_SRCDIR, "docs", "report.schema.json")))
+validator = jsonschema.Draft202012Validator(schema)
+
+inputs = sorted(glob.glob(os.path.join(CAPTURES, "**", "*.pcap*"), recursive=True))
+runs = [[p] for p in inputs] + [[os.path.join(CAPTURES, "test", "batch")], [os.path.join(CAPTURES, "demo")]]
+for args in runs:
+    name = os.path.relpath(args[0], CAPTURES)
+    with t.case(f"{name}: the report (masked and revealed) validates"):
+        for extra in ([], ["--reveal-values"]):
+            rc, out, err = run("replay", "--format", "json", *extra, *args)
+            assert rc in (0, 1, 2), rc
+            errors = sorted(validator.iter_errors(json.loads(out)), key=lambda e: list(e.path))
+            assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+t.done()
