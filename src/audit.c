@@ -12,6 +12,7 @@
 #include "dpi.h"
 #include "json_arena.h"
 #include "session.h"
+#include "signatures.h"
 #include "strtab.h"
 #include "transmission.h"
 
@@ -61,7 +62,7 @@ struct audit *audit_new(const struct audit_options *o)
 	a->dns = a->names ? dns_cache_new(a->names) : NULL;
 	a->dpi = a->names ? dpi_new(a->names) : NULL;
 	a->flows = flow_table_new(&o->flows, on_flow_end, a);
-	a->tx = tx_spool_new(o->reveal_values);
+	a->tx = tx_spool_new(o->reveal_values, o->sigs);
 	field_list_init(&a->scratch);
 	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx) {
 		audit_free(a);
@@ -226,6 +227,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	const char *cat = dpi_category_name(a->dpi, f);
 	r->category = cat ? strtab_intern(a->names, cat, strlen(cat)) : NULL;
 	r->host = f->host;
+	r->org = f->host && a->opt.sigs ? signatures_organization(a->opt.sigs, f->host) : NULL;
 	r->host_source = f->host_source;
 	r->packets = f->packets[0] + f->packets[1];
 	r->bytes = f->bytes[0] + f->bytes[1];

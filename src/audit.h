@@ -29,8 +29,11 @@ enum host_source {
 };
 const char *host_source_name(enum host_source s);
 
+struct signatures;
+
 struct audit_options {
 	struct flow_limits flows;
+	const struct signatures *sigs; /* classifies fields and hosts; NULL: none */
 	FILE *list_requests;  /* when set, one TSV line per decoded request */
 	bool reveal_values;   /* report field values unmasked */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
@@ -63,6 +66,7 @@ struct flow_record {
 	const char *protocol; /* interned nDPI name */
 	const char *category;
 	const char *host;
+	const struct organization *org; /* NULL when the host is not a known one */
 	uint64_t packets, bytes;
 	uint64_t tcp_gaps, tcp_gap_bytes;
 	uint64_t requests;

@@ -242,6 +242,12 @@ void jw_bool(struct jsonw *w, bool v)
 	jw_raw(w, v ? "true" : "false");
 }
 
+void jw_num(struct jsonw *w, const char *text)
+{
+	comma(w);
+	jw_raw(w, text);
+}
+
 void jw_null(struct jsonw *w)
 {
 	comma(w);

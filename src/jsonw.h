@@ -43,6 +43,8 @@ void jw_strn(struct jsonw *w, const void *s, size_t n);
 void jw_int(struct jsonw *w, long long v);
 void jw_uint(struct jsonw *w, unsigned long long v);
 void jw_bool(struct jsonw *w, bool v);
+/* A number already formatted by the caller (trusted text such as "0.95"). */
+void jw_num(struct jsonw *w, const char *text);
 void jw_null(struct jsonw *w);
 /* Starts the next array element on a new line with `indent` (for records). */
 void jw_newline(struct jsonw *w, const char *indent);

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "log.h"
 #include "report.h"
+#include "signatures.h"
 
 enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_ERROR = 2 };
 
@@ -25,8 +26,9 @@ static const char usage_main[] =
 	"usage: privaudit COMMAND [options] ...\n"
 	"\n"
 	"commands:\n"
-	"  replay   audit pcap/pcapng captures (files, directories, - for stdin)\n"
-	"  help     show the usage of a command: privaudit help replay\n"
+	"  replay      audit pcap/pcapng captures (files, directories, - for stdin)\n"
+	"  signatures  check the signature set, or explain how a value is classified\n"
+	"  help        show the usage of a command: privaudit help replay\n"
 	"\n"
 	"  privaudit --version   print the version\n";
 
@@ -42,6 +44,8 @@ static const char usage_replay[] =
 	"  -f, --format FORMAT     json or text (default: json, or text on a terminal)\n"
 	"      --list-requests     print one TSV line per decoded request:\n"
 	"                          file, frame, protocol, method, host, uri\n"
+	"      --signatures DIR    classify with the signature set in DIR (default: the\n"
+	"                          installed set, or $PRIVAUDIT_SIGNATURES)\n"
 	"      --reveal-values     show field values in clear (default: masked, with\n"
 	"                          their SHA-256); the report then holds personal data\n"
 	"      --flows-only        skip application decoding (TCP reassembly, HTTP,\n"
@@ -56,6 +60,17 @@ static const char usage_replay[] =
 	"  -h, --help              show this help\n"
 	"\n"
 	"exit status: 0 no findings, 1 findings, 2 usage or input error\n";
+
+static const char usage_signatures[] =
+	"usage: privaudit signatures check [DIR]\n"
+	"       privaudit signatures explain [--signatures DIR] [--key KEY] VALUE\n"
+	"       privaudit signatures classify [--signatures DIR] < FIELDS.tsv\n"
+	"\n"
+	"check    validates every file of the signature set (default: the installed\n"
+	"         set); prints one `file:line: message` per problem, exit 2 if any\n"
+	"explain  shows each rule that concerns KEY and VALUE, and the verdict\n"
+	"classify reads lines `path<TAB>key<TAB>value` and writes for each\n"
+	"         `category<TAB>rule<TAB>confidence` (`none` when not classified)\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -91,7 +106,105 @@ enum {
 	OPT_REVEAL_VALUES,
 	OPT_MAX_BODY,
 	OPT_FLOWS_ONLY,
+	OPT_SIGNATURES,
+	OPT_KEY,
 };
+
+/* Loads the signature set, printing its problems; NULL (after printing) on error. */
+static struct signatures *load_signatures(const char *dir)
+{
+	int nerr = 0;
+	if (!dir)
+		dir = signatures_default_dir();
+	struct signatures *s = signatures_load(dir, stderr, &nerr);
+	if (!s)
+		log_error("%s: %d problem%s in the signature set", dir, nerr, nerr == 1 ? "" : "s");
+	return s;
+}
+
+static int cmd_signatures(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_signatures, stderr);
+		return EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "check") == 0) {
+		if (argc > 3)
+			return usage_error("signatures check takes at most one DIR");
+		struct signatures *s = load_signatures(argc == 3 ? argv[2] : NULL);
+		if (!s)
+			return EXIT_ERROR;
+		size_t cats, orgs, rules = signatures_count(s, &cats, &orgs);
+		printf("%s: %zu categories, %zu field rules, %zu organization domains; sha256 %s\n",
+		       argc == 3 ? argv[2] : signatures_default_dir(), cats, rules, orgs, signatures_sha256(s));
+		signatures_free(s);
+		return EXIT_CLEAN;
+	}
+	if (strcmp(argv[1], "classify") == 0) {
+		const char *dir = NULL;
+		if (argc == 4 && strcmp(argv[2], "--signatures") == 0)
+			dir = argv[3];
+		else if (argc != 2)
+			return usage_error("signatures classify takes only --signatures DIR");
+		struct signatures *s = load_signatures(dir);
+		if (!s)
+			return EXIT_ERROR;
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		while ((n = getline(&line, &cap, stdin)) > 0) {
+			if (line[n - 1] == '\n')
+				line[--n] = 0;
+			char *key = memchr(line, '\t', (size_t)n);
+			char *value = key ? memchr(key + 1, '\t', (size_t)(line + n - key - 1)) : NULL;
+			if (!value) {
+				puts("error\t-\t-");
+				continue;
+			}
+			*key++ = 0;
+			*value++ = 0;
+			struct classification c;
+			if (signatures_classify(s, line, key, strlen(key), value, (size_t)(line + n - value), &c))
+				printf("%s\t%s\t%.2f\n", c.category->id, c.rule, c.confidence);
+			else
+				puts("none\t-\t-");
+		}
+		free(line);
+		signatures_free(s);
+		return EXIT_CLEAN;
+	}
+	if (strcmp(argv[1], "explain") == 0) {
+		static const struct option longopts[] = {
+			{ "signatures", required_argument, NULL, OPT_SIGNATURES },
+			{ "key", required_argument, NULL, OPT_KEY },
+			{ NULL, 0, NULL, 0 },
+		};
+		const char *dir = NULL, *key = NULL;
+		int c;
+		optind = 1;
+		while ((c = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
+			if (c == OPT_SIGNATURES)
+				dir = optarg;
+			else if (c == OPT_KEY)
+				key = optarg;
+			else
+				return EXIT_ERROR;
+		}
+		if (optind + 1 != argc - 1)
+			return usage_error("signatures explain wants one VALUE");
+		struct signatures *s = load_signatures(dir);
+		if (!s)
+			return EXIT_ERROR;
+		signatures_explain(s, key, argv[optind + 1], stdout);
+		const struct organization *o = signatures_organization(s, argv[optind + 1]);
+		if (o)
+			printf("host %s: %s (%s, parent group %s), %s; source: %s\n", argv[optind + 1], o->sdk, o->name,
+			       o->parent, o->category, o->source);
+		signatures_free(s);
+		return EXIT_CLEAN;
+	}
+	return usage_error("unknown signatures command '%s' (check or explain)", argv[1]);
+}
 
 static int cmd_replay(int argc, char **argv)
 {
@@ -106,12 +219,13 @@ static int cmd_replay(int argc, char **argv)
 		{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },
 		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 		{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },
+		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct audit_options opt;
 	audit_default_options(&opt);
-	const char *output = NULL, *format = NULL;
+	const char *output = NULL, *format = NULL, *sigdir = NULL;
 	bool list_requests = false;
 	unsigned long long v;
 	int c;
@@ -148,6 +262,9 @@ static int cmd_replay(int argc, char **argv)
 		case OPT_FLOWS_ONLY:
 			opt.flows_only = true;
 			break;
+		case OPT_SIGNATURES:
+			sigdir = optarg;
+			break;
 		case OPT_REVEAL_VALUES:
 			opt.reveal_values = true;
 			break;
@@ -169,12 +286,17 @@ static int cmd_replay(int argc, char **argv)
 
 	if (list_requests)
 		opt.list_requests = stdout;
+	struct signatures *sigs = load_signatures(sigdir);
+	if (!sigs)
+		return EXIT_ERROR;
+	opt.sigs = sigs;
 	struct path_list paths = { 0 };
 	struct audit *a = audit_new(&opt);
 	if (!a || capture_expand((const char *const *)argv + optind, (size_t)(argc - optind), &paths) < 0) {
 		log_error("out of memory");
 		audit_free(a);
 		path_list_free(&paths);
+		signatures_free(sigs);
 		return EXIT_ERROR;
 	}
 	if (paths.n == 0)
@@ -192,6 +314,7 @@ static int cmd_replay(int argc, char **argv)
 		if (!f) {
 			log_error("%s: cannot write report: %s", output, strerror(errno));
 			audit_free(a);
+			signatures_free(sigs);
 			return EXIT_ERROR;
 		}
 		rc = format && strcmp(format, "text") == 0 ? report_write_text(f, a) : report_write_json(f, a);
@@ -209,6 +332,7 @@ static int cmd_replay(int argc, char **argv)
 		rc = -1;
 	size_t findings = 0; /* the policy engine fills these in */
 	audit_free(a);
+	signatures_free(sigs);
 	if (rc < 0 || input_failed)
 		return EXIT_ERROR;
 	return findings ? EXIT_FINDINGS : EXIT_CLEAN;
@@ -228,6 +352,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		if (argc > 2 && strcmp(argv[2], "replay") == 0)
 			fputs(usage_replay, stdout);
+		else if (argc > 2 && strcmp(argv[2], "signatures") == 0)
+			fputs(usage_signatures, stdout);
 		else if (argc > 2 && strcmp(argv[2], "help") != 0)
 			return usage_error("unknown command '%s'", argv[2]);
 		else
@@ -236,6 +362,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(cmd, "signatures") == 0)
+		return cmd_signatures(argc - 1, argv + 1);
 	fprintf(stderr, "privaudit: unknown command '%s'\n", cmd);
 	fputs(usage_main, stderr);
 	return EXIT_ERROR;

@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "jsonw.h"
 #include "report.h"
+#include "signatures.h"
 #include "transmission.h"
 
 void report_format_ts(uint64_t ts_ns, char buf[32])
@@ -83,6 +84,23 @@ static void write_flow(struct jsonw *w, const struct flow_record *r)
 	jw_str(w, r->host);
 	jw_key(w, "host_source");
 	jw_str(w, host_source_name(r->host_source));
+	jw_key(w, "organization");
+	if (r->org) {
+		jw_obj_begin(w);
+		jw_key(w, "name");
+		jw_str(w, r->org->name);
+		jw_key(w, "parent");
+		jw_str(w, r->org->parent);
+		jw_key(w, "sdk");
+		jw_str(w, r->org->sdk);
+		jw_key(w, "category");
+		jw_str(w, r->org->category);
+		jw_key(w, "domain");
+		jw_str(w, r->org->domain);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
 	jw_key(w, "packets");
 	jw_uint(w, r->packets);
 	jw_key(w, "bytes");
@@ -171,7 +189,7 @@ int report_write_json(FILE *out, struct audit *a)
 	jw_key(w, "version");
 	jw_str(w, PACKAGE_VERSION);
 	jw_key(w, "signatures_sha256");
-	jw_null(w);
+	jw_str(w, a->opt.sigs ? signatures_sha256(a->opt.sigs) : NULL);
 	jw_obj_end(w);
 
 	jw_raw(w, ",\n  \"inputs\": [");

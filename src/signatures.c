@@ -816,11 +816,10 @@ void signatures_explain(const struct signatures *s, const char *key, const char 
 	size_t vlen = strlen(value);
 	size_t klen = key ? signatures_normalise_key(key, strlen(key), k, sizeof(k)) : 0;
 	size_t slen = key ? strip_prefix(s, key, strlen(key), stripped, sizeof(stripped)) : 0;
-	if (key)
-		fprintf(out, "key '%s' normalises to '%s'%s%s\n", key, k, slen ? ", without its prefix '" : "",
-			slen ? stripped : "");
-	if (slen)
-		fputs("'\n", out);
+	if (key && slen)
+		fprintf(out, "key '%s' normalises to '%s', or '%s' without its prefix\n", key, k, stripped);
+	else if (key)
+		fprintf(out, "key '%s' normalises to '%s'\n", key, k);
 	struct classification c;
 	bool hit = signatures_classify(s, key ? key : NULL, key ? key : "", key ? strlen(key) : 0, value, vlen, &c);
 	int shown = 0;

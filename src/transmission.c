@@ -14,6 +14,7 @@
 #include "http1.h"
 #include "jsonw.h"
 #include "report.h"
+#include "signatures.h"
 
 /* Request headers that only frame or negotiate the transfer: they carry
  * nothing about the user, so they are not fields.  Everything else is
@@ -156,18 +157,20 @@ struct tx_spool {
 	struct tx_index *idx;
 	size_t n, cap;
 	bool reveal;
+	const struct signatures *sigs;
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
 	struct jsonw *w;
 	long offset;
 };
 
-struct tx_spool *tx_spool_new(bool reveal_values)
+struct tx_spool *tx_spool_new(bool reveal_values, const struct signatures *sigs)
 {
 	struct tx_spool *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->reveal = reveal_values;
+	s->sigs = sigs;
 	s->f = tmpfile();
 	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	s->md = EVP_MD_CTX_new();
@@ -302,6 +305,23 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 		jw_str(w, f->path);
 		jw_key(w, "key");
 		jw_str(w, f->key);
+		struct classification c;
+		bool hit = s->sigs && signatures_classify(s->sigs, f->path, f->key, strlen(f->key), f->value,
+							  f->value_len, &c);
+		jw_key(w, "category");
+		jw_str(w, hit ? c.category->id : NULL);
+		jw_key(w, "sensitive");
+		jw_bool(w, hit && c.category->sensitive);
+		jw_key(w, "rule");
+		jw_str(w, hit ? c.rule : NULL);
+		jw_key(w, "confidence");
+		if (hit) {
+			char conf[16];
+			snprintf(conf, sizeof(conf), "%.2f", c.confidence);
+			jw_num(w, conf);
+		} else {
+			jw_null(w);
+		}
 		jw_key(w, "value");
 		if (s->reveal) {
 			jw_strn(w, f->value, f->value_len);

@@ -51,7 +51,9 @@ enum tx_truncation {
 
 struct tx_spool;
 
-struct tx_spool *tx_spool_new(bool reveal_values);
+struct signatures;
+/* sigs (may be NULL) classifies each field as it is spooled. */
+struct tx_spool *tx_spool_new(bool reveal_values, const struct signatures *sigs);
 void tx_spool_free(struct tx_spool *s);
 /* Serialises t (which the caller still owns); returns 0 or -1. */
 int tx_spool_add(struct tx_spool *s, const struct transmission *t);
