@@ -469,6 +469,16 @@ static void load_orgs(struct signatures *s, struct ydoc *d)
 			ydoc_error(d, o, "an organization needs domain, sdk, organization, parent, category and source");
 			continue;
 		}
+		static const char *const org_categories[] = { "analytics", "advertising", "push", "crash_reporting",
+							      "social_login", "payment", "maps", "cdn",
+							      "attribution", "cloud", "platform", NULL };
+		bool known = false;
+		for (int q = 0; org_categories[q]; q++)
+			known |= strcmp(org_categories[q], cat) == 0;
+		if (!known) {
+			ydoc_error(d, ynode_get(d, o, "category"), "unknown organization category '%s'", cat);
+			continue;
+		}
 		bool bad = dom[0] == '.' || dom[0] == 0 || strchr(dom, '/') || strchr(dom, '*');
 		for (const char *p = dom; *p; p++)
 			bad |= *p >= 'A' && *p <= 'Z';
