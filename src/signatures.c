@@ -24,6 +24,11 @@ struct field_rule {
 	size_t nkeys;
 	char **not_under, **only_under;  /* compact normalised parents */
 	size_t nnot, nonly;
+	char **containers;               /* any ancestor: the field is part of that collection */
+	size_t ncontainers;
+	char **except_keys;              /* value rules: keys under which the rule does not apply */
+	size_t nexcept;
+	bool identifies;                 /* value rule tried before key rules: the value says what it is */
 	char *pattern;
 	pcre2_code *re;
 	char *validator_name;
@@ -55,8 +60,10 @@ struct signatures {
 	struct smap key_index;
 	int *key_chain_rule, *key_chain_next;
 	size_t nchain, chain_cap;
-	size_t *value_rules;
+	size_t *value_rules; /* tried after key rules */
 	size_t nvalue_rules;
+	size_t *first_rules; /* container rules, then identifying value rules: tried before key rules */
+	size_t nfirst_rules;
 	pcre2_match_data *md;
 	char sha[65];
 	FILE *errors;
@@ -153,8 +160,8 @@ size_t signatures_normalise_key(const char *key, size_t n, char *out, size_t cap
 			if (k && (prev_lower || (prev_upper && next_lower)))
 				tmp[k++] = '_';
 			tmp[k++] = (char)(c + 32);
-		} else if (c == '-' || c == '.' || c == ' ' || c == '_' || c == '[' || c == ']') {
-			tmp[k++] = '_';
+		} else if (c < 0x80 && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9')) {
+			tmp[k++] = '_'; /* separators and sigils alike: $model, x-imei, user.name */
 		} else {
 			tmp[k++] = (char)c;
 		}
@@ -226,6 +233,37 @@ static size_t parent_of(const char *path, char *out, size_t cap)
 			seg[k++] = *q;
 	}
 	return signatures_normalise_key(seg, k, out, cap);
+}
+
+static bool parent_in(char **list, size_t n, const char *parent, size_t plen);
+
+/* Does any segment of path before its last (normalised) appear in list? */
+static bool ancestor_in(char **list, size_t n, const char *path)
+{
+	const char *seg = path, *end = path + strlen(path);
+	const char *last = end;
+	while (last > path && last[-1] != '.')
+		last--;
+	while (seg < last) {
+		const char *dot = memchr(seg, '.', (size_t)(last - seg));
+		const char *se = dot ? dot : last;
+		char raw[KEY_MAX], norm[KEY_MAX];
+		size_t k = 0;
+		int depth = 0;
+		for (const char *q = seg; q < se && k + 1 < sizeof(raw); q++) {
+			if (*q == '[' || *q == '{')
+				depth++;
+			else if (*q == ']' || *q == '}')
+				depth--;
+			else if (depth == 0)
+				raw[k++] = *q;
+		}
+		size_t nl = signatures_normalise_key(raw, k, norm, sizeof(norm));
+		if (nl && parent_in(list, n, norm, nl))
+			return true;
+		seg = se + 1;
+	}
+	return false;
 }
 
 static bool parent_in(char **list, size_t n, const char *parent, size_t plen)
@@ -366,8 +404,9 @@ static void load_rules(struct signatures *s, struct ydoc *d, const char *file)
 	if (!v)
 		return;
 	s->rules = v;
-	static const char *const known[] = { "id", "category", "keys", "not_under", "only_under", "value",
-					     "validator", "length", "confidence", "note", NULL };
+	static const char *const known[] = { "id", "category", "keys", "not_under", "only_under", "containers",
+					     "except_keys", "identifies", "value", "validator", "length",
+					     "confidence", "note", NULL };
 	for (size_t i = 0; i < n; i++) {
 		ynode *r = ynode_item(d, list, i);
 		ynode *k, *val;
@@ -404,6 +443,16 @@ static void load_rules(struct signatures *s, struct ydoc *d, const char *file)
 		fr->keys = string_list(d, ynode_get(d, r, "keys"), &fr->nkeys, true);
 		fr->not_under = string_list(d, ynode_get(d, r, "not_under"), &fr->nnot, true);
 		fr->only_under = string_list(d, ynode_get(d, r, "only_under"), &fr->nonly, true);
+		fr->containers = string_list(d, ynode_get(d, r, "containers"), &fr->ncontainers, true);
+		fr->except_keys = string_list(d, ynode_get(d, r, "except_keys"), &fr->nexcept, true);
+		const char *ident = ynode_str(ynode_get(d, r, "identifies"));
+		fr->identifies = ident && strcmp(ident, "true") == 0;
+		if (ident && !fr->identifies && strcmp(ident, "false") != 0)
+			ydoc_error(d, ynode_get(d, r, "identifies"), "identifies must be true or false");
+		if (fr->identifies && fr->nkeys)
+			ydoc_error(d, r, "rule '%s': identifies is for value rules (no keys)", id);
+		if (fr->ncontainers && fr->nkeys)
+			ydoc_error(d, r, "rule '%s': a container rule applies to every key under it (no keys)", id);
 		fr->pattern = xstrdup(ynode_str(ynode_get(d, r, "value")));
 		if (fr->pattern) {
 			int err;
@@ -437,8 +486,8 @@ static void load_rules(struct signatures *s, struct ydoc *d, const char *file)
 		fr->confidence = conf ? strtod(conf, NULL) : 0.9;
 		if (fr->confidence <= 0 || fr->confidence > 1)
 			ydoc_error(d, ynode_get(d, r, "confidence"), "confidence must be in (0, 1]");
-		if (!fr->nkeys && !fr->pattern && !fr->validator_name)
-			ydoc_error(d, r, "rule '%s' has neither keys nor a value pattern or validator", id);
+		if (!fr->nkeys && !fr->ncontainers && !fr->pattern && !fr->validator_name)
+			ydoc_error(d, r, "rule '%s' has no keys, containers, value pattern or validator", id);
 		if (!fr->nkeys && !fr->category)
 			ydoc_error(d, r, "rule '%s': a value rule needs a category", id);
 		s->nrules++;
@@ -594,15 +643,16 @@ static void compute_hash(struct signatures *s)
 		dbuf_append_byte(&b, '\t');
 		dbuf_append_str(&b, r->category ? r->category->id : "none");
 		const struct { char **v; size_t n; } lists[] = { { r->keys, r->nkeys }, { r->not_under, r->nnot },
-								  { r->only_under, r->nonly } };
-		for (int l = 0; l < 3; l++) {
+								  { r->only_under, r->nonly }, { r->containers, r->ncontainers },
+								  { r->except_keys, r->nexcept } };
+		for (int l = 0; l < 5; l++) {
 			dbuf_append_byte(&b, '\t');
 			for (size_t k = 0; k < lists[l].n; k++) {
 				dbuf_append_str(&b, lists[l].v[k]);
 				dbuf_append_byte(&b, ',');
 			}
 		}
-		snprintf(num, sizeof(num), "\t%zu\t%zu\t%.3f\t", r->min_len, r->max_len, r->confidence);
+		snprintf(num, sizeof(num), "\t%d\t%zu\t%zu\t%.3f\t", r->identifies, r->min_len, r->max_len, r->confidence);
 		dbuf_append_str(&b, num);
 		dbuf_append_str(&b, r->pattern ? r->pattern : "");
 		dbuf_append_byte(&b, '\t');
@@ -640,11 +690,24 @@ struct signatures *signatures_load(const char *dir, FILE *errors, int *nerrors)
 		load_dir(s, dir, "fields", rules_fn);
 		load_dir(s, dir, "organizations", orgs_fn);
 	}
+	/* container rules first, then identifying value rules, in file order */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < s->nrules; i++) {
+			const struct field_rule *r = &s->rules[i];
+			if (pass == 0 ? !r->ncontainers : (!r->identifies || r->ncontainers))
+				continue;
+			size_t *v = realloc(s->first_rules, (s->nfirst_rules + 1) * sizeof(*v));
+			if (v) {
+				s->first_rules = v;
+				s->first_rules[s->nfirst_rules++] = i;
+			}
+		}
 	for (size_t i = 0; i < s->nrules; i++) {
-		if (s->rules[i].nkeys) {
-			for (size_t k = 0; k < s->rules[i].nkeys; k++)
-				add_chain(s, s->rules[i].keys[k], i);
-		} else {
+		const struct field_rule *r = &s->rules[i];
+		if (r->nkeys) {
+			for (size_t k = 0; k < r->nkeys; k++)
+				add_chain(s, r->keys[k], i);
+		} else if (!r->ncontainers && !r->identifies) {
 			size_t *v = realloc(s->value_rules, (s->nvalue_rules + 1) * sizeof(*v));
 			if (v) {
 				s->value_rules = v;
@@ -680,6 +743,8 @@ void signatures_free(struct signatures *s)
 		free_list(r->keys, r->nkeys);
 		free_list(r->not_under, r->nnot);
 		free_list(r->only_under, r->nonly);
+		free_list(r->containers, r->ncontainers);
+		free_list(r->except_keys, r->nexcept);
 		free(r->pattern);
 		pcre2_code_free(r->re);
 		free(r->validator_name);
@@ -700,6 +765,7 @@ void signatures_free(struct signatures *s)
 	free(s->key_chain_rule);
 	free(s->key_chain_next);
 	free(s->value_rules);
+	free(s->first_rules);
 	pcre2_match_data_free(s->md);
 	free(s->cats);
 	free(s->rules);
@@ -773,36 +839,63 @@ static const struct field_rule *match_key(const struct signatures *s, const char
 	return NULL;
 }
 
+static bool key_in(char **list, size_t n, const char *k, const char *stripped)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], k) == 0 || (stripped[0] && strcmp(list[i], stripped) == 0))
+			return true;
+	return false;
+}
+
+static bool hit(const struct field_rule *r, struct classification *out)
+{
+	if (!r->category)
+		return false;
+	out->category = r->category;
+	out->rule = r->id;
+	out->confidence = r->confidence;
+	return true;
+}
+
 bool signatures_classify(const struct signatures *s, const char *path, const char *key, size_t key_len,
 			 const char *value, size_t value_len, struct classification *out)
 {
-	char k[KEY_MAX], parent[KEY_MAX];
+	if (!valid_not_empty(value, value_len))
+		return false; /* no data: empty, a null word or a placeholder */
+	char k[KEY_MAX], parent[KEY_MAX], stripped[KEY_MAX];
 	size_t klen = signatures_normalise_key(key, key_len, k, sizeof(k));
 	size_t plen = path ? parent_of(path, parent, sizeof(parent)) : (parent[0] = 0, 0);
+	size_t slen = klen ? strip_prefix(s, key, key_len, stripped, sizeof(stripped)) : 0;
+	if (!slen)
+		stripped[0] = 0;
+	/* 1. collections (an address book entry is the address book) and
+	 *    values that say what they are, whatever their key */
+	for (size_t i = 0; i < s->nfirst_rules; i++) {
+		const struct field_rule *r = &s->rules[s->first_rules[i]];
+		if (r->ncontainers) {
+			if (path && ancestor_in(r->containers, r->ncontainers, path) && !value_check(s, r, value, value_len))
+				return hit(r, out);
+			continue;
+		}
+		if (value_len < r->min_len || value_len > r->max_len || key_in(r->except_keys, r->nexcept, k, stripped))
+			continue;
+		if (!context_check(r, parent, plen) && !value_check(s, r, value, value_len))
+			return hit(r, out);
+	}
+	/* 2. the key (a `none` rule ends the search) */
 	const struct field_rule *r = klen ? match_key(s, k, parent, plen, value, value_len) : NULL;
-	if (!r && klen) {
-		char stripped[KEY_MAX];
-		if (strip_prefix(s, key, key_len, stripped, sizeof(stripped)))
-			r = match_key(s, stripped, parent, plen, value, value_len);
-	}
-	if (r) {
-		if (!r->category)
-			return false;
-		out->category = r->category;
-		out->rule = r->id;
-		out->confidence = r->confidence;
-		return true;
-	}
+	if (!r && slen)
+		r = match_key(s, stripped, parent, plen, value, value_len);
+	if (r)
+		return hit(r, out);
+	/* 3. the other value rules */
 	for (size_t i = 0; i < s->nvalue_rules; i++) {
 		const struct field_rule *vr = &s->rules[s->value_rules[i]];
 		if (value_len < vr->min_len || value_len > vr->max_len)
 			continue; /* the cheap filter before any pattern */
-		if (!context_check(vr, parent, plen) && !value_check(s, vr, value, value_len)) {
-			out->category = vr->category;
-			out->rule = vr->id;
-			out->confidence = vr->confidence;
-			return true;
-		}
+		if (!key_in(vr->except_keys, vr->nexcept, k, stripped) && !context_check(vr, parent, plen) &&
+		    !value_check(s, vr, value, value_len))
+			return hit(vr, out);
 	}
 	return false;
 }
@@ -838,7 +931,7 @@ void signatures_explain(const struct signatures *s, const char *key, const char 
 		bool key_hit = false;
 		for (size_t j = 0; j < r->nkeys; j++)
 			key_hit |= (klen && strcmp(r->keys[j], k) == 0) || (slen && strcmp(r->keys[j], stripped) == 0);
-		if (r->nkeys && !key_hit)
+		if ((r->nkeys && !key_hit) || r->ncontainers)
 			continue;
 		const char *why = r->category ? value_check(s, r, value, vlen) : NULL;
 		if (!r->nkeys && why && (vlen < r->min_len || vlen > r->max_len))

@@ -206,7 +206,9 @@ bool valid_latlng_pair(const char *v, size_t n)
 	const char *second = comma + 1;
 	while (b && *second == ' ')
 		second++, b--;
-	return valid_latitude_precise(v, a) && valid_longitude_precise(second, b);
+	/* lat,lng or lng,lat (Chinese map APIs write longitude first) */
+	return (valid_latitude_precise(v, a) && valid_longitude_precise(second, b)) ||
+	       (valid_longitude_precise(v, a) && valid_latitude_precise(second, b));
 }
 
 static bool parse_ip(const char *v, size_t n, unsigned char out[16], int *family)
@@ -251,6 +253,26 @@ bool valid_ip_private(const char *v, size_t n)
 	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
 
+bool valid_ip_list(const char *v, size_t n)
+{
+	size_t start = 0;
+	bool any = false;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && v[i] != ',')
+			continue;
+		size_t a = start, b = i;
+		while (a < b && v[a] == ' ')
+			a++;
+		while (b > a && v[b - 1] == ' ')
+			b--;
+		if (!valid_ip(v + a, b - a))
+			return false;
+		any = true;
+		start = i + 1;
+	}
+	return any;
+}
+
 bool valid_bank_card(const char *v, size_t n)
 {
 	/* 3 Amex/JCB/Diners, 4 Visa, 5 Mastercard, 6 UnionPay/Discover */
@@ -289,7 +311,9 @@ bool valid_imsi(const char *v, size_t n)
 
 bool valid_not_empty(const char *v, size_t n)
 {
-	static const char *const nulls[] = { "null", "nil", "none", "undefined", "nan", "unknown", "n/a", "-" };
+	static const char *const nulls[] = { "null", "nil", "none", "undefined", "nan", "unknown", "n/a", "-",
+					     "02:00:00:00:00:00", "127.0.0.1", "<unknown ssid>", "{{auto}}",
+					     "unknown ssid" };
 	while (n && (*v == ' ' || *v == '"'))
 		v++, n--;
 	while (n && (v[n - 1] == ' ' || v[n - 1] == '"'))
@@ -299,6 +323,13 @@ bool valid_not_empty(const char *v, size_t n)
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(*nulls); i++)
 		if (strlen(nulls[i]) == n && strncasecmp(nulls[i], v, n) == 0)
 			return false;
+	/* placeholders: all zeros (IMEI, UUID, MAC, 0.0.0.0, a 0.000000
+	 * coordinate) and values already masked by the app (138****5678) */
+	bool zeros = true;
+	for (size_t i = 0; i < n && zeros; i++)
+		zeros = strchr("0:-. ", v[i]) != NULL;
+	if (zeros || memmem(v, n, "****", 4))
+		return false;
 	return true;
 }
 
@@ -319,6 +350,7 @@ static const struct {
 	{ "longitude", valid_longitude },
 	{ "ip", valid_ip },
 	{ "ip_private", valid_ip_private },
+	{ "ip_list", valid_ip_list },
 	{ "bank_card", valid_bank_card },
 	{ "uuid", valid_uuid },
 	{ "iccid", valid_iccid },

@@ -20,7 +20,7 @@ bool valid_cn_id(const char *v, size_t n);        /* 18-char resident id: date +
 bool valid_cn_mobile(const char *v, size_t n);    /* 1[3-9]xxxxxxxxx, optional +86/86/0086 */
 bool valid_email(const char *v, size_t n);
 bool valid_mac(const char *v, size_t n);          /* 6 octets, not all-zero or broadcast */
-bool valid_latlng_pair(const char *v, size_t n);  /* "lat,lng", ranges, >= 4 decimals each */
+bool valid_latlng_pair(const char *v, size_t n);  /* "lat,lng" or "lng,lat", ranges, >= 4 decimals each */
 bool valid_latitude_precise(const char *v, size_t n);  /* |x| <= 90, >= 4 decimals */
 bool valid_longitude_precise(const char *v, size_t n); /* |x| <= 180, >= 4 decimals */
 bool valid_latitude(const char *v, size_t n);
@@ -31,6 +31,7 @@ bool valid_bank_card(const char *v, size_t n);    /* 16-19 digits, Luhn, known I
 bool valid_uuid(const char *v, size_t n);         /* 8-4-4-4-12 hex, not all zero */
 bool valid_iccid(const char *v, size_t n);        /* 89..., 19-20 digits, Luhn */
 bool valid_imsi(const char *v, size_t n);         /* 15 digits, plausible MCC */
-bool valid_not_empty(const char *v, size_t n);    /* not empty, not a null word */
+bool valid_not_empty(const char *v, size_t n);    /* not empty, a null word, all zeros or already masked */
+bool valid_ip_list(const char *v, size_t n);      /* X-Forwarded-For: addresses separated by commas */
 
 #endif

@@ -56,7 +56,8 @@ static const struct vcase cases[] = {
 	{ "latlng_pair", "31.230416,121.473701", true },
 	{ "latlng_pair", "-33.8688, 151.2093", true },
 	{ "latlng_pair", "31.23,121.47", false },     /* < 4 decimals */
-	{ "latlng_pair", "121.473701,31.230416", false }, /* latitude out of range */
+	{ "latlng_pair", "121.473701,31.230416", true },  /* longitude first */
+	{ "latlng_pair", "191.473701,31.230416", false },
 	{ "latlng_pair", "1.2.3,4.5", false },
 	{ "latitude_precise", "31.2304", true },
 	{ "latitude_precise", "31.230", false },
@@ -116,7 +117,7 @@ static void test_every_validator_is_named(void **state)
 	size_t n = 0;
 	for (const char *const *v = validator_names(); *v; v++, n++)
 		assert_non_null(validator_find(*v));
-	assert_int_equal(n, 18);
+	assert_int_equal(n, 19);
 	assert_null(validator_find("no_such_validator"));
 }
 
