@@ -11,6 +11,8 @@
 #include "dns.h"
 #include "dpi.h"
 #include "json_arena.h"
+#include "policy.h"
+#include "profile.h"
 #include "session.h"
 #include "signatures.h"
 #include "strtab.h"
@@ -62,9 +64,10 @@ struct audit *audit_new(const struct audit_options *o)
 	a->dns = a->names ? dns_cache_new(a->names) : NULL;
 	a->dpi = a->names ? dpi_new(a->names) : NULL;
 	a->flows = flow_table_new(&o->flows, on_flow_end, a);
-	a->tx = tx_spool_new(o->reveal_values, o->sigs);
+	a->tx = tx_spool_new(o->reveal_values);
+	a->policy = policy_new(o->profile, o->sigs);
 	field_list_init(&a->scratch);
-	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx) {
+	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx || !a->policy) {
 		audit_free(a);
 		return NULL;
 	}
@@ -78,6 +81,8 @@ void audit_free(struct audit *a)
 	flow_table_free(a->flows);
 	tx_spool_free(a->tx);
 	field_list_free(&a->scratch);
+	free(a->cls);
+	policy_free(a->policy);
 	for (size_t i = 0; i < a->nlines; i++)
 		free(a->lines[i].text);
 	free(a->lines);
@@ -156,6 +161,11 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 	in->frames = frame;
 	in->last_ts_ns = ts_ns;
 	a->cnt.packets++;
+	if (a->marks_pending) {
+		uint64_t f;
+		policy_note_frame(a->policy, a->cur_input, frame, ts_ns);
+		a->marks_pending = policy_cli_pending(a->policy, &f);
+	}
 
 	struct packet p = { .data = data, .caplen = caplen, .wirelen = wirelen };
 	enum decode_status st = decode_packet(a->cur_dlt, &p);
@@ -221,6 +231,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	r->client_port = flow_client_port(f);
 	r->server_port = flow_server_port(f);
 	r->first_frame = f->first_frame;
+	r->first_ts_ns = f->first_ts_ns;
 	char buf[128];
 	const char *proto = dpi_protocol_name(a->dpi, f, buf, sizeof(buf));
 	r->protocol = strtab_intern(a->names, proto, strlen(proto));
@@ -315,21 +326,87 @@ static void list_request(struct audit *a, const struct transmission *t)
 	a->nlines++;
 }
 
-void audit_request(struct audit *a, struct flow *f, const struct transmission *t)
+/* Classifies every field: a canary the tester planted first, then the
+ * signatures.  Returns the set of categories carried. */
+static uint64_t classify_fields(struct audit *a, const struct transmission *t)
+{
+	const struct field_list *fl = &t->fields;
+	if (fl->n > a->cls_cap) {
+		struct classification *v = realloc(a->cls, fl->n * sizeof(*v));
+		if (!v)
+			return 0;
+		a->cls = v;
+		a->cls_cap = fl->n;
+	}
+	uint64_t cats = 0;
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct field *fd = &fl->v[i];
+		struct classification *c = &a->cls[i];
+		const struct canary *cn = a->opt.profile ? profile_find_canary(a->opt.profile, fd->value, fd->value_len) : NULL;
+		if (cn) {
+			c->category = cn->category;
+			c->rule = "canary";
+			c->confidence = 1.0;
+		} else if (!a->opt.sigs || !signatures_classify(a->opt.sigs, fd->path, fd->key, strlen(fd->key), fd->value,
+								 fd->value_len, c)) {
+			c->category = NULL;
+			continue;
+		}
+		cats |= 1ULL << signatures_category_index(a->opt.sigs, c->category);
+	}
+	return cats;
+}
+
+static int match_consent(struct audit *a, const struct transmission *t, const char *host)
+{
+	if (!a->opt.profile || !a->opt.profile->nrules)
+		return -1;
+	const struct field_list *fl = &t->fields;
+	const char *paths[64], *values[64];
+	size_t lens[64], n = 0;
+	for (size_t i = 0; i < fl->n && n < 64; i++)
+		if (strncmp(fl->v[i].path, "body.", 5) == 0) {
+			paths[n] = fl->v[i].path;
+			values[n] = fl->v[i].value;
+			lens[n++] = fl->v[i].value_len;
+		}
+	const char *q = memchr(t->uri, '?', t->uri_len);
+	return policy_match_consent(a->policy, host, t->method, t->method_len, t->uri,
+				    q ? (size_t)(q - t->uri) : t->uri_len, paths, values, lens, n);
+}
+
+void audit_request(struct audit *a, struct flow *f, struct transmission *t)
 {
 	a->cnt.requests++;
 	if (t->truncated)
 		a->cnt.truncated_messages++;
-	if (t->host && (!f->host || f->host_source != HOST_FROM_HTTP)) {
+	const char *host = NULL;
+	if (t->host) {
 		char name[256];
 		size_t n = tx_host_name(t->host, t->host_len, name, sizeof(name));
-		if (n) {
-			f->host = strtab_intern(a->names, name, n);
+		if (n)
+			host = strtab_intern(a->names, name, n);
+		if (host && (!f->host || f->host_source != HOST_FROM_HTTP)) {
+			f->host = host;
 			f->host_source = HOST_FROM_HTTP;
 		}
 	}
+	if (!host)
+		host = f->host; /* the recipient: Host, else SNI, else the DNS answer */
 	if (a->opt.list_requests)
 		list_request(a, t);
-	if (t->fields.n && tx_spool_add(a->tx, t) == 0)
+	uint64_t cats = classify_fields(a, t);
+	t->cls = a->cls;
+	long seq = -1;
+	if (t->fields.n && tx_spool_add(a->tx, t) == 0) {
+		seq = (long)a->cnt.transmissions;
 		a->cnt.transmissions++;
+	}
+	policy_request(a->policy, seq, t->input, t->frame, t->ts_ns, t->flow_id, host, t->tls, cats,
+		       match_consent(a, t, host));
+}
+
+void audit_finish(struct audit *a)
+{
+	policy_finish(a->policy, a->flow_recs, a->nflow_recs);
 }

@@ -30,10 +30,14 @@ enum host_source {
 const char *host_source_name(enum host_source s);
 
 struct signatures;
+struct profile;
+struct policy;
+struct classification;
 
 struct audit_options {
 	struct flow_limits flows;
 	const struct signatures *sigs; /* classifies fields and hosts; NULL: none */
+	const struct profile *profile; /* judges transmissions; NULL: only what needs none */
 	FILE *list_requests;  /* when set, one TSV line per decoded request */
 	bool reveal_values;   /* report field values unmasked */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
@@ -61,7 +65,7 @@ struct flow_record {
 	uint8_t transport;  /* 6 or 17 */
 	uint8_t host_source;
 	uint16_t client_port, server_port;
-	uint64_t first_frame;
+	uint64_t first_frame, first_ts_ns;
 	struct ip_addr client, server;
 	const char *protocol; /* interned nDPI name */
 	const char *category;
@@ -96,6 +100,10 @@ struct audit {
 	struct audit_counters cnt;
 	struct tx_spool *tx;
 	struct field_list scratch;  /* reused for every request's fields */
+	struct classification *cls; /* and their classifications */
+	size_t cls_cap;
+	struct policy *policy;
+	bool marks_pending;         /* CLI frame:N consent marks still to be timed */
 	struct request_line *lines; /* --list-requests lines of the current input */
 	size_t nlines, lines_cap;
 	int cur_input;
@@ -114,10 +122,12 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 		  uint32_t caplen, uint32_t wirelen);
 /* Ends every flow of the current input (and prints its request lines). */
 void audit_end_input(struct audit *a);
+/* After the last input: decides phases and findings. */
+void audit_finish(struct audit *a);
 
 struct transmission;
 /* A decoded request: names the flow's host, lists it, and spools it as a
  * transmission when it carries fields. */
-void audit_request(struct audit *a, struct flow *f, const struct transmission *t);
+void audit_request(struct audit *a, struct flow *f, struct transmission *t);
 
 #endif

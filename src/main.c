@@ -17,6 +17,8 @@
 #include "capture.h"
 #include "config.h"
 #include "log.h"
+#include "policy.h"
+#include "profile.h"
 #include "report.h"
 #include "signatures.h"
 
@@ -44,6 +46,13 @@ static const char usage_replay[] =
 	"  -f, --format FORMAT     json or text (default: json, or text on a terminal)\n"
 	"      --list-requests     print one TSV line per decoded request:\n"
 	"                          file, frame, protocol, method, host, uri\n"
+	"      --profile APP.yaml  judge transmissions against the app's profile (first\n"
+	"                          party, affiliates, disclosed recipients, consent rules,\n"
+	"                          canaries); see docs/profiles.md\n"
+	"      --consent-at WHEN   the user consented at WHEN: an RFC 3339 time or\n"
+	"                          frame:N (a frame of the first capture)\n"
+	"      --withdraw-at WHEN  the user withdrew consent at WHEN (repeatable, as is\n"
+	"                          --consent-at)\n"
 	"      --signatures DIR    classify with the signature set in DIR (default: the\n"
 	"                          installed set, or $PRIVAUDIT_SIGNATURES)\n"
 	"      --reveal-values     show field values in clear (default: masked, with\n"
@@ -108,6 +117,9 @@ enum {
 	OPT_FLOWS_ONLY,
 	OPT_SIGNATURES,
 	OPT_KEY,
+	OPT_PROFILE,
+	OPT_CONSENT_AT,
+	OPT_WITHDRAW_AT,
 };
 
 /* Loads the signature set, printing its problems; NULL (after printing) on error. */
@@ -220,12 +232,18 @@ static int cmd_replay(int argc, char **argv)
 		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 		{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },
 		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "consent-at", required_argument, NULL, OPT_CONSENT_AT },
+		{ "withdraw-at", required_argument, NULL, OPT_WITHDRAW_AT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct audit_options opt;
 	audit_default_options(&opt);
-	const char *output = NULL, *format = NULL, *sigdir = NULL;
+	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL;
+	const char *marks[64];
+	enum consent_kind mark_kinds[64];
+	size_t nmarks = 0;
 	bool list_requests = false;
 	unsigned long long v;
 	int c;
@@ -265,6 +283,16 @@ static int cmd_replay(int argc, char **argv)
 		case OPT_SIGNATURES:
 			sigdir = optarg;
 			break;
+		case OPT_PROFILE:
+			profile_path = optarg;
+			break;
+		case OPT_CONSENT_AT:
+		case OPT_WITHDRAW_AT:
+			if (nmarks == sizeof(marks) / sizeof(*marks))
+				return usage_error("too many consent marks");
+			mark_kinds[nmarks] = c == OPT_CONSENT_AT ? CONSENT_GIVEN : CONSENT_WITHDRAWN;
+			marks[nmarks++] = optarg;
+			break;
 		case OPT_REVEAL_VALUES:
 			opt.reveal_values = true;
 			break;
@@ -290,12 +318,33 @@ static int cmd_replay(int argc, char **argv)
 	if (!sigs)
 		return EXIT_ERROR;
 	opt.sigs = sigs;
+	struct profile *profile = NULL;
+	if (profile_path) {
+		int nerr = 0;
+		profile = profile_load(profile_path, sigs, stderr, &nerr);
+		if (!profile) {
+			log_error("%s: %d problem%s in the profile", profile_path, nerr, nerr == 1 ? "" : "s");
+			signatures_free(sigs);
+			return EXIT_ERROR;
+		}
+	}
+	opt.profile = profile;
 	struct path_list paths = { 0 };
 	struct audit *a = audit_new(&opt);
+	for (size_t i = 0; a && i < nmarks; i++) {
+		if (!policy_add_cli_mark(a->policy, mark_kinds[i], marks[i])) {
+			audit_free(a);
+			profile_free(profile);
+			signatures_free(sigs);
+			return usage_error("'%s' is neither an RFC 3339 time (2024-03-12T08:00:30Z) nor frame:N", marks[i]);
+		}
+		a->marks_pending |= strncmp(marks[i], "frame:", 6) == 0;
+	}
 	if (!a || capture_expand((const char *const *)argv + optind, (size_t)(argc - optind), &paths) < 0) {
 		log_error("out of memory");
 		audit_free(a);
 		path_list_free(&paths);
+		profile_free(profile);
 		signatures_free(sigs);
 		return EXIT_ERROR;
 	}
@@ -306,6 +355,11 @@ static int cmd_replay(int argc, char **argv)
 		if (capture_replay_file(a, paths.v[i]) < 0)
 			input_failed = true;
 	path_list_free(&paths);
+	uint64_t unseen;
+	if (policy_cli_pending(a->policy, &unseen))
+		log_warn("consent mark frame:%llu: the first capture has no such frame; the mark is ignored",
+			 (unsigned long long)unseen);
+	audit_finish(a);
 
 	int rc = 0;
 	bool tty = isatty(STDOUT_FILENO);
@@ -314,6 +368,7 @@ static int cmd_replay(int argc, char **argv)
 		if (!f) {
 			log_error("%s: cannot write report: %s", output, strerror(errno));
 			audit_free(a);
+			profile_free(profile);
 			signatures_free(sigs);
 			return EXIT_ERROR;
 		}
@@ -330,8 +385,10 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (fflush(stdout) != 0)
 		rc = -1;
-	size_t findings = 0; /* the policy engine fills these in */
+	const struct finding *fd;
+	size_t findings = policy_findings(a->policy, &fd);
 	audit_free(a);
+	profile_free(profile);
 	signatures_free(sigs);
 	if (rc < 0 || input_failed)
 		return EXIT_ERROR;

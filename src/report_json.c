@@ -14,6 +14,8 @@
 #include "decode.h"
 #include "flow.h"
 #include "jsonw.h"
+#include "policy.h"
+#include "profile.h"
 #include "report.h"
 #include "signatures.h"
 #include "transmission.h"
@@ -176,6 +178,107 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_obj_end(w);
 }
 
+static const char *phase_cb(void *ctx, long seq) { return phase_name(policy_phase_of(ctx, seq)); }
+
+static void write_profile(struct jsonw *w, const struct profile *p)
+{
+	if (!p) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_key(w, "path");
+	jw_str(w, p->path);
+	jw_key(w, "sha256");
+	jw_str(w, p->sha256[0] ? p->sha256 : NULL);
+	jw_key(w, "app");
+	jw_str(w, p->app_name);
+	jw_key(w, "app_id");
+	jw_str(w, p->app_id);
+	jw_key(w, "first_party");
+	jw_str(w, p->first_party.organization);
+	jw_obj_end(w);
+}
+
+static void write_events(struct jsonw *w, struct audit *a)
+{
+	const struct consent_event *ev;
+	size_t n = policy_events(a->policy, &ev);
+	jw_obj_begin(w);
+	jw_key(w, "events");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		char ts[32];
+		jw_obj_begin(w);
+		jw_key(w, "kind");
+		jw_str(w, ev[i].kind == CONSENT_GIVEN ? "consent" : "withdrawal");
+		jw_key(w, "ts");
+		if (ev[i].resolved) {
+			report_format_ts(ev[i].ts_ns, ts);
+			jw_str(w, ts);
+		} else {
+			jw_null(w);
+		}
+		jw_key(w, "input");
+		if (ev[i].input >= 0)
+			jw_int(w, ev[i].input);
+		else
+			jw_null(w);
+		jw_key(w, "frame");
+		if (ev[i].frame)
+			jw_uint(w, ev[i].frame);
+		else
+			jw_null(w);
+		jw_key(w, "source");
+		jw_str(w, ev[i].source);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void write_findings(struct jsonw *w, struct audit *a)
+{
+	const struct finding *fd;
+	size_t n = policy_findings(a->policy, &fd);
+	const size_t *ids = tx_spool_sort(a->tx);
+	for (size_t i = 0; i < n; i++) {
+		const struct finding *f = &fd[i];
+		jw_newline(w, "    ");
+		jw_obj_begin(w);
+		jw_key(w, "id");
+		jw_uint(w, i + 1);
+		jw_key(w, "type");
+		jw_str(w, finding_type_name(f->type));
+		jw_key(w, "severity");
+		jw_str(w, finding_severity(f->type));
+		jw_key(w, "transmission");
+		if (f->tx_seq >= 0 && ids)
+			jw_uint(w, ids[f->tx_seq]);
+		else
+			jw_null(w);
+		jw_key(w, "flow");
+		jw_uint(w, f->flow_id);
+		jw_key(w, "input");
+		jw_int(w, f->input);
+		jw_key(w, "frame");
+		jw_uint(w, f->frame);
+		jw_key(w, "host");
+		jw_str(w, f->host);
+		jw_key(w, "categories");
+		jw_arr_begin(w);
+		for (size_t c = 0; c < 64 && a->opt.sigs; c++)
+			if (f->cats & (1ULL << c))
+				jw_str(w, signatures_category_at(a->opt.sigs, c)->id);
+		jw_arr_end(w);
+		jw_key(w, "reason");
+		jw_str(w, f->reason);
+		jw_key(w, "wireshark_filter");
+		jw_str(w, f->filter);
+		jw_obj_end(w);
+	}
+}
+
 int report_write_json(FILE *out, struct audit *a)
 {
 	struct jsonw *w = malloc(sizeof(*w));
@@ -198,7 +301,13 @@ int report_write_json(FILE *out, struct audit *a)
 		jw_newline(w, "    ");
 		write_input(w, &a->inputs[i]);
 	}
-	jw_raw(w, a->ninputs ? "\n  ],\n  \"flows\": [" : "],\n  \"flows\": [");
+	jw_raw(w, a->ninputs ? "\n  ],\n  \"profile\": " : "],\n  \"profile\": ");
+	w->need_comma = false;
+	write_profile(w, a->opt.profile);
+	jw_raw(w, ",\n  \"consent\": ");
+	w->need_comma = false;
+	write_events(w, a);
+	jw_raw(w, ",\n  \"flows\": [");
 	w->need_comma = false;
 	bool any = false;
 	for (size_t i = 0; i < a->nflow_recs; i++) {
@@ -209,14 +318,24 @@ int report_write_json(FILE *out, struct audit *a)
 		any = true;
 	}
 	jw_raw(w, any ? "\n  ],\n" : "],\n");
+	jw_raw(w, "  \"recipients\": [");
+	w->need_comma = false;
+	size_t before = (size_t)w->written + w->len;
+	policy_write_recipients(a->policy, w, "    ");
+	jw_raw(w, (size_t)w->written + w->len > before ? "\n  ],\n" : "],\n");
 	jw_raw(w, "  \"transmissions\": [");
 	int rc = jw_flush(w);
 	if (tx_spool_count(a->tx)) {
 		fputs("\n", out);
-		rc |= tx_spool_write(a->tx, out, "    ");
+		rc |= tx_spool_write(a->tx, out, "    ", phase_cb, a->policy);
 		jw_raw(w, "  ");
 	}
-	jw_raw(w, "],\n  \"findings\": [],\n  \"coverage\": ");
+	jw_raw(w, "],\n  \"findings\": [");
+	w->need_comma = false;
+	const struct finding *fd;
+	size_t nfind = policy_findings(a->policy, &fd);
+	write_findings(w, a);
+	jw_raw(w, nfind ? "\n  ],\n  \"coverage\": " : "],\n  \"coverage\": ");
 	w->need_comma = false;
 	write_coverage(w, a);
 	jw_raw(w, "\n}\n");

@@ -346,6 +346,10 @@ static void load_categories(struct signatures *s, struct ydoc *d)
 			ydoc_error(d, c, "duplicate category '%s'", id);
 			continue;
 		}
+		if (s->ncats == 64) { /* categories are kept as 64-bit sets */
+			ydoc_error(d, c, "more than 64 categories");
+			break;
+		}
 		struct category *cat = &s->cats[s->ncats];
 		cat->id = strdup(id);
 		cat->en = xstrdup(ynode_str(ynode_get(d, c, "en")));
@@ -799,6 +803,16 @@ const struct category *signatures_category(const struct signatures *s, const cha
 {
 	int i = smap_get(&s->cat_index, id);
 	return i < 0 ? NULL : &s->cats[i];
+}
+
+const struct category *signatures_category_at(const struct signatures *s, size_t i)
+{
+	return i < s->ncats ? &s->cats[i] : NULL;
+}
+
+size_t signatures_category_index(const struct signatures *s, const struct category *c)
+{
+	return (size_t)(c - s->cats);
 }
 
 /* ---- matching ---- */

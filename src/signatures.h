@@ -62,6 +62,9 @@ bool signatures_classify(const struct signatures *s, const char *path, const cha
 /* The organization owning host (longest suffix match), or NULL. */
 const struct organization *signatures_organization(const struct signatures *s, const char *host);
 const struct category *signatures_category(const struct signatures *s, const char *id);
+/* Categories by position (0..count-1), for bit sets of categories. */
+const struct category *signatures_category_at(const struct signatures *s, size_t i);
+size_t signatures_category_index(const struct signatures *s, const struct category *c);
 
 /* Prints, for key/value, every rule that matches and why (and why the
  * near misses do not). */

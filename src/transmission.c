@@ -157,20 +157,20 @@ struct tx_spool {
 	struct tx_index *idx;
 	size_t n, cap;
 	bool reveal;
-	const struct signatures *sigs;
 	EVP_MD *sha256;
+	size_t *id_of_seq;
+	bool sorted;
 	EVP_MD_CTX *md;
 	struct jsonw *w;
 	long offset;
 };
 
-struct tx_spool *tx_spool_new(bool reveal_values, const struct signatures *sigs)
+struct tx_spool *tx_spool_new(bool reveal_values)
 {
 	struct tx_spool *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->reveal = reveal_values;
-	s->sigs = sigs;
 	s->f = tmpfile();
 	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	s->md = EVP_MD_CTX_new();
@@ -193,6 +193,7 @@ void tx_spool_free(struct tx_spool *s)
 	EVP_MD_CTX_free(s->md);
 	free(s->w);
 	free(s->idx);
+	free(s->id_of_seq);
 	free(s);
 }
 
@@ -305,19 +306,18 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 		jw_str(w, f->path);
 		jw_key(w, "key");
 		jw_str(w, f->key);
-		struct classification c;
-		bool hit = s->sigs && signatures_classify(s->sigs, f->path, f->key, strlen(f->key), f->value,
-							  f->value_len, &c);
+		const struct classification *c = t->cls ? &t->cls[i] : NULL;
+		bool hit = c && c->category;
 		jw_key(w, "category");
-		jw_str(w, hit ? c.category->id : NULL);
+		jw_str(w, hit ? c->category->id : NULL);
 		jw_key(w, "sensitive");
-		jw_bool(w, hit && c.category->sensitive);
+		jw_bool(w, hit && c->category->sensitive);
 		jw_key(w, "rule");
-		jw_str(w, hit ? c.rule : NULL);
+		jw_str(w, hit ? c->rule : NULL);
 		jw_key(w, "confidence");
 		if (hit) {
 			char conf[16];
-			snprintf(conf, sizeof(conf), "%.2f", c.confidence);
+			snprintf(conf, sizeof(conf), "%.2f", c->confidence);
 			jw_num(w, conf);
 		} else {
 			jw_null(w);
@@ -347,6 +347,7 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 	x->input = t->input;
 	x->frame = t->frame;
 	x->seq = s->n;
+	s->sorted = false;
 	x->offset = s->offset;
 	x->len = (size_t)(end - s->offset);
 	s->offset = end;
@@ -364,10 +365,24 @@ static int by_position(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent)
+const size_t *tx_spool_sort(struct tx_spool *s)
 {
-	if (s->n)
-		qsort(s->idx, s->n, sizeof(*s->idx), by_position);
+	if (!s->sorted) {
+		if (s->n)
+			qsort(s->idx, s->n, sizeof(*s->idx), by_position);
+		free(s->id_of_seq);
+		s->id_of_seq = calloc(s->n ? s->n : 1, sizeof(*s->id_of_seq));
+		for (size_t i = 0; s->id_of_seq && i < s->n; i++)
+			s->id_of_seq[s->idx[i].seq] = i + 1;
+		s->sorted = true;
+	}
+	return s->id_of_seq;
+}
+
+int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
+		   const char *(*phase_of)(void *ctx, long seq), void *ctx)
+{
+	tx_spool_sort(s);
 	char *line = NULL;
 	size_t cap = 0;
 	int rc = 0;
@@ -385,7 +400,7 @@ int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent)
 			break;
 		}
 		/* the spooled line is `,"ts":...}\n`; the id opens the object */
-		fprintf(out, "%s{\"id\":%zu", indent, i + 1);
+		fprintf(out, "%s{\"id\":%zu,\"phase\":\"%s\"", indent, i + 1, phase_of(ctx, (long)x->seq));
 		fwrite(line, 1, x->len - 1, out);
 		fputs(i + 1 < s->n ? ",\n" : "\n", out);
 	}

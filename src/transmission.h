@@ -38,6 +38,7 @@ struct transmission {
 	const char *body_kind;   /* "json", "form", ... or NULL */
 	unsigned truncated;      /* enum tx_truncation bits */
 	struct field_list fields;
+	const struct classification *cls; /* per field; category NULL when unclassified */
 };
 
 enum tx_truncation {
@@ -51,16 +52,18 @@ enum tx_truncation {
 
 struct tx_spool;
 
-struct signatures;
-/* sigs (may be NULL) classifies each field as it is spooled. */
-struct tx_spool *tx_spool_new(bool reveal_values, const struct signatures *sigs);
+struct tx_spool *tx_spool_new(bool reveal_values);
 void tx_spool_free(struct tx_spool *s);
 /* Serialises t (which the caller still owns); returns 0 or -1. */
 int tx_spool_add(struct tx_spool *s, const struct transmission *t);
 size_t tx_spool_count(const struct tx_spool *s);
-/* Writes the transmissions, sorted by (input, frame, arrival), one JSON
- * object per line prefixed by `indent`, ids 1..N in that order. */
-int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent);
+/* Sorts the transmissions by (input, frame, arrival) and numbers them 1..N
+ * in that order; returns the id of each arrival (seq), valid until freed. */
+const size_t *tx_spool_sort(struct tx_spool *s);
+/* Writes them, sorted, one JSON object per line prefixed by `indent`, each
+ * with its id and the phase phase_of(ctx, seq) returns. */
+int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
+		   const char *(*phase_of)(void *ctx, long seq), void *ctx);
 
 /* Masks a value for the report: all '*' up to 7 characters, else the first
  * two and last two characters kept around at most 32 '*'.  Counts UTF-8
