@@ -7,8 +7,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh" build
 cd "$top"
 set +e
-./build/privaudit replay -o report.json --format json captures/demo/
+profile=captures/demo/lingoup.yaml
+./build/privaudit replay --profile "$profile" -o report.json captures/demo/
 rc=$?
-./build/privaudit replay --format text captures/demo/
-echo "full JSON report: $top/report.json (exit status $rc: 0 no findings, 1 findings, 2 errors)"
+./build/privaudit replay --profile "$profile" --format md -o report.md captures/demo/
+./build/privaudit replay --profile "$profile" --format text captures/demo/
+echo "full reports: $top/report.json and $top/report.md (exit status $rc: 0 no findings, 1 findings, 2 errors)"
 [ "$rc" -le 1 ]

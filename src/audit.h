@@ -44,6 +44,10 @@ struct audit_options {
 	size_t max_body;      /* request body bytes kept per message */
 	size_t max_decoded;   /* decompressed bytes per message */
 	size_t max_reasm;     /* out-of-order bytes buffered per TCP direction */
+	/* recorded in the report so that `verify` can run the same audit */
+	const char *signatures_dir;
+	const char *const *marks; /* "consent:WHEN" or "withdrawal:WHEN" */
+	size_t nmarks;
 };
 
 void audit_default_options(struct audit_options *o);

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -30,6 +32,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  replay      audit pcap/pcapng captures (files, directories, - for stdin)\n"
 	"  signatures  check the signature set, or explain how a value is classified\n"
+	"  verify      run the audit a report records again and confirm its findings\n"
 	"  help        show the usage of a command: privaudit help replay\n"
 	"\n"
 	"  privaudit --version   print the version\n";
@@ -43,7 +46,7 @@ static const char usage_replay[] =
 	"options:\n"
 	"  -o, --output FILE       write the report to FILE (default: standard output;\n"
 	"                          on a terminal a text summary is shown as well)\n"
-	"  -f, --format FORMAT     json or text (default: json, or text on a terminal)\n"
+	"  -f, --format FORMAT     json, text or md (default: json, or text on a terminal)\n"
 	"      --list-requests     print one TSV line per decoded request:\n"
 	"                          file, frame, protocol, method, host, uri\n"
 	"      --profile APP.yaml  judge transmissions against the app's profile (first\n"
@@ -69,6 +72,14 @@ static const char usage_replay[] =
 	"  -h, --help              show this help\n"
 	"\n"
 	"exit status: 0 no findings, 1 findings, 2 usage or input error\n";
+
+static const char usage_verify[] =
+	"usage: privaudit verify REPORT.json [CAPTURE...]\n"
+	"\n"
+	"Runs the audit recorded in REPORT.json again (the same captures, or the\n"
+	"CAPTUREs given, with the profile, signatures and options the report records)\n"
+	"and confirms that the input hashes and the findings are identical.\n"
+	"exit status: 0 identical, 1 differences (listed), 2 error\n";
 
 static const char usage_signatures[] =
 	"usage: privaudit signatures check [DIR]\n"
@@ -218,6 +229,15 @@ static int cmd_signatures(int argc, char **argv)
 	return usage_error("unknown signatures command '%s' (check or explain)", argv[1]);
 }
 
+static int write_report(FILE *f, struct audit *a, const char *format)
+{
+	if (strcmp(format, "text") == 0)
+		return report_write_text(f, a);
+	if (strcmp(format, "md") == 0)
+		return report_write_md(f, a);
+	return report_write_json(f, a);
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -242,6 +262,7 @@ static int cmd_replay(int argc, char **argv)
 	audit_default_options(&opt);
 	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL;
 	const char *marks[64];
+	static char mark_records[64][256];
 	enum consent_kind mark_kinds[64];
 	size_t nmarks = 0;
 	bool list_requests = false;
@@ -254,8 +275,8 @@ static int cmd_replay(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-				return usage_error("unknown format '%s' (json or text)", optarg);
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "md") != 0)
+				return usage_error("unknown format '%s' (json, text or md)", optarg);
 			format = optarg;
 			break;
 		case OPT_LIST_REQUESTS:
@@ -291,6 +312,8 @@ static int cmd_replay(int argc, char **argv)
 			if (nmarks == sizeof(marks) / sizeof(*marks))
 				return usage_error("too many consent marks");
 			mark_kinds[nmarks] = c == OPT_CONSENT_AT ? CONSENT_GIVEN : CONSENT_WITHDRAWN;
+			snprintf(mark_records[nmarks], sizeof(mark_records[0]), "%s:%s",
+				 c == OPT_CONSENT_AT ? "consent" : "withdrawal", optarg);
 			marks[nmarks++] = optarg;
 			break;
 		case OPT_REVEAL_VALUES:
@@ -329,6 +352,12 @@ static int cmd_replay(int argc, char **argv)
 		}
 	}
 	opt.profile = profile;
+	opt.signatures_dir = sigdir ? sigdir : signatures_default_dir();
+	const char *mark_list[64];
+	for (size_t i = 0; i < nmarks; i++)
+		mark_list[i] = mark_records[i];
+	opt.marks = mark_list;
+	opt.nmarks = nmarks;
 	struct path_list paths = { 0 };
 	struct audit *a = audit_new(&opt);
 	for (size_t i = 0; a && i < nmarks; i++) {
@@ -372,7 +401,7 @@ static int cmd_replay(int argc, char **argv)
 			signatures_free(sigs);
 			return EXIT_ERROR;
 		}
-		rc = format && strcmp(format, "text") == 0 ? report_write_text(f, a) : report_write_json(f, a);
+		rc = write_report(f, a, format ? format : "json");
 		if (fclose(f) != 0)
 			rc = -1;
 		if (rc < 0)
@@ -380,8 +409,7 @@ static int cmd_replay(int argc, char **argv)
 		if (tty && !list_requests)
 			report_write_text(stdout, a);
 	} else if (!list_requests) {
-		bool text = format ? strcmp(format, "text") == 0 : tty;
-		rc = text ? report_write_text(stdout, a) : report_write_json(stdout, a);
+		rc = write_report(stdout, a, format ? format : tty ? "text" : "json");
 	}
 	if (fflush(stdout) != 0)
 		rc = -1;
@@ -393,6 +421,176 @@ static int cmd_replay(int argc, char **argv)
 	if (rc < 0 || input_failed)
 		return EXIT_ERROR;
 	return findings ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+/* Appends s to a NULL-terminated argument vector (fixed capacity). */
+static void argv_add(const char **v, size_t *n, size_t cap, const char *s)
+{
+	if (*n + 1 < cap)
+		v[(*n)++] = s;
+	v[*n] = NULL;
+}
+
+static const char *json_str_at(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int compare_reports(json_t *old, json_t *now)
+{
+	int diffs = 0;
+	json_t *oi = json_object_get(old, "inputs"), *ni = json_object_get(now, "inputs");
+	if (json_array_size(oi) != json_array_size(ni)) {
+		printf("inputs: %zu in the report, %zu now\n", json_array_size(oi), json_array_size(ni));
+		diffs++;
+	}
+	for (size_t i = 0; i < json_array_size(oi) && i < json_array_size(ni); i++) {
+		const char *a = json_str_at(json_array_get(oi, i), "sha256"), *b = json_str_at(json_array_get(ni, i), "sha256");
+		if (!a || !b || strcmp(a, b) != 0) {
+			printf("input %zu (%s): sha256 %s in the report, %s now\n", i,
+			       json_str_at(json_array_get(ni, i), "path"), a ? a : "none", b ? b : "none");
+			diffs++;
+		}
+	}
+	const char *sa = json_str_at(json_object_get(old, "tool"), "signatures_sha256");
+	const char *sb = json_str_at(json_object_get(now, "tool"), "signatures_sha256");
+	if (!sa || !sb || strcmp(sa, sb) != 0) {
+		printf("signature set: sha256 %s in the report, %s now\n", sa ? sa : "none", sb ? sb : "none");
+		diffs++;
+	}
+	const char *pa = json_str_at(json_object_get(old, "profile"), "sha256");
+	const char *pb = json_str_at(json_object_get(now, "profile"), "sha256");
+	if ((pa || pb) && (!pa || !pb || strcmp(pa, pb) != 0)) {
+		printf("profile: sha256 %s in the report, %s now\n", pa ? pa : "none", pb ? pb : "none");
+		diffs++;
+	}
+	json_t *of = json_object_get(old, "findings"), *nf = json_object_get(now, "findings");
+	size_t n = json_array_size(of) > json_array_size(nf) ? json_array_size(of) : json_array_size(nf);
+	for (size_t i = 0; i < n; i++) {
+		json_t *a = json_array_get(of, i), *b = json_array_get(nf, i);
+		if (a && b && json_equal(a, b))
+			continue;
+		char *ta = a ? json_dumps(a, JSON_COMPACT) : NULL, *tb = b ? json_dumps(b, JSON_COMPACT) : NULL;
+		printf("finding %zu:\n  report: %s\n  now:    %s\n", i + 1, ta ? ta : "(none)", tb ? tb : "(none)");
+		free(ta);
+		free(tb);
+		diffs++;
+	}
+	return diffs;
+}
+
+static int cmd_verify(int argc, char **argv, const char *self)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage_verify, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_ERROR : EXIT_CLEAN;
+	}
+	json_error_t err;
+	json_t *old = json_load_file(argv[1], 0, &err);
+	if (!old) {
+		log_error("%s: not a privaudit report: %s (at line %d)", argv[1], err.text, err.line);
+		return EXIT_ERROR;
+	}
+	json_t *opts = json_object_get(json_object_get(old, "tool"), "options");
+	if (!json_is_object(opts)) {
+		log_error("%s: the report records no options (tool.options)", argv[1]);
+		json_decref(old);
+		return EXIT_ERROR;
+	}
+	char tmpl[] = "/tmp/privaudit-verify-XXXXXX";
+	int fd = mkstemp(tmpl);
+	if (fd < 0) {
+		log_error("cannot create a temporary file: %s", strerror(errno));
+		json_decref(old);
+		return EXIT_ERROR;
+	}
+	close(fd);
+	const char *v[512];
+	size_t n = 0, cap = sizeof(v) / sizeof(*v);
+	char nums[5][32];
+	argv_add(v, &n, cap, self);
+	argv_add(v, &n, cap, "replay");
+	argv_add(v, &n, cap, "--format");
+	argv_add(v, &n, cap, "json");
+	argv_add(v, &n, cap, "-o");
+	argv_add(v, &n, cap, tmpl);
+	if (json_str_at(opts, "profile")) {
+		argv_add(v, &n, cap, "--profile");
+		argv_add(v, &n, cap, json_str_at(opts, "profile"));
+	}
+	if (json_str_at(opts, "signatures")) {
+		argv_add(v, &n, cap, "--signatures");
+		argv_add(v, &n, cap, json_str_at(opts, "signatures"));
+	}
+	json_t *m;
+	size_t i;
+	json_array_foreach(json_object_get(opts, "marks"), i, m) {
+		const char *s = json_string_value(m);
+		if (!s)
+			continue;
+		bool consent = strncmp(s, "consent:", 8) == 0;
+		argv_add(v, &n, cap, consent ? "--consent-at" : "--withdraw-at");
+		argv_add(v, &n, cap, strchr(s, ':') + 1);
+	}
+	if (json_is_true(json_object_get(opts, "reveal_values")))
+		argv_add(v, &n, cap, "--reveal-values");
+	if (json_is_true(json_object_get(opts, "flows_only")))
+		argv_add(v, &n, cap, "--flows-only");
+	static const struct {
+		const char *key, *opt;
+		unsigned shift;
+	} limits[] = { { "max_body", "--max-body", 20 }, { "max_flows", "--max-flows", 0 },
+		       { "max_memory", "--max-memory", 20 }, { "tcp_timeout", "--tcp-timeout", 0 },
+		       { "udp_timeout", "--udp-timeout", 0 } };
+	for (size_t k = 0; k < sizeof(limits) / sizeof(*limits); k++) {
+		json_t *x = json_object_get(opts, limits[k].key);
+		if (!json_is_integer(x))
+			continue;
+		snprintf(nums[k], sizeof(nums[k]), "%lld", (long long)(json_integer_value(x) >> limits[k].shift));
+		argv_add(v, &n, cap, limits[k].opt);
+		argv_add(v, &n, cap, nums[k]);
+	}
+	if (argc > 2) {
+		for (int k = 2; k < argc; k++)
+			argv_add(v, &n, cap, argv[k]);
+	} else {
+		json_t *in;
+		json_array_foreach(json_object_get(old, "inputs"), i, in)
+			if (json_str_at(in, "path"))
+				argv_add(v, &n, cap, json_str_at(in, "path"));
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execv(self, (char *const *)v);
+		_exit(127);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 2) {
+		log_error("could not run the audit again (%s)", self);
+		unlink(tmpl);
+		json_decref(old);
+		return EXIT_ERROR;
+	}
+	json_t *now = json_load_file(tmpl, 0, &err);
+	unlink(tmpl);
+	if (!now) {
+		log_error("the audit run again wrote no report");
+		json_decref(old);
+		return EXIT_ERROR;
+	}
+	int diffs = compare_reports(old, now);
+	size_t nf = json_array_size(json_object_get(now, "findings"));
+	if (diffs)
+		printf("%d difference%s: the report is NOT reproduced\n", diffs, diffs == 1 ? "" : "s");
+	else
+		printf("reproduced: %zu input%s with the same SHA-256, %zu identical finding%s\n",
+		       json_array_size(json_object_get(now, "inputs")), json_array_size(json_object_get(now, "inputs")) == 1 ? "" : "s",
+		       nf, nf == 1 ? "" : "s");
+	json_decref(old);
+	json_decref(now);
+	return diffs ? EXIT_FINDINGS : EXIT_CLEAN;
 }
 
 int main(int argc, char **argv)
@@ -411,6 +609,8 @@ int main(int argc, char **argv)
 			fputs(usage_replay, stdout);
 		else if (argc > 2 && strcmp(argv[2], "signatures") == 0)
 			fputs(usage_signatures, stdout);
+		else if (argc > 2 && strcmp(argv[2], "verify") == 0)
+			fputs(usage_verify, stdout);
 		else if (argc > 2 && strcmp(argv[2], "help") != 0)
 			return usage_error("unknown command '%s'", argv[2]);
 		else
@@ -421,6 +621,14 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(cmd, "signatures") == 0)
 		return cmd_signatures(argc - 1, argv + 1);
+	if (strcmp(cmd, "verify") == 0) {
+		char self[4096];
+		ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (k <= 0)
+			return EXIT_ERROR;
+		self[k] = 0;
+		return cmd_verify(argc - 1, argv + 1, self);
+	}
 	fprintf(stderr, "privaudit: unknown command '%s'\n", cmd);
 	fputs(usage_main, stderr);
 	return EXIT_ERROR;

@@ -13,6 +13,10 @@ struct audit;
 /* Returns 0, or -1 when writing failed. */
 int report_write_json(FILE *out, struct audit *a);
 int report_write_text(FILE *out, struct audit *a);
+/* The Markdown report a person can file (summary, timeline, each finding with its evidence). */
+int report_write_md(FILE *out, struct audit *a);
+/* The findings table of the text summary. */
+void report_findings_table(FILE *out, struct audit *a);
 
 /* RFC 3339 UTC with microseconds, e.g. 2016-08-02T03:27:22.123456Z. */
 void report_format_ts(uint64_t ts_ns, char buf[32]);

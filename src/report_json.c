@@ -200,6 +200,36 @@ static void write_profile(struct jsonw *w, const struct profile *p)
 	jw_obj_end(w);
 }
 
+/* What `privaudit verify` needs to run the same audit again. */
+static void write_options(struct jsonw *w, const struct audit_options *o)
+{
+	jw_obj_begin(w);
+	jw_key(w, "profile");
+	jw_str(w, o->profile ? o->profile->path : NULL);
+	jw_key(w, "signatures");
+	jw_str(w, o->signatures_dir);
+	jw_key(w, "marks");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < o->nmarks; i++)
+		jw_str(w, o->marks[i]);
+	jw_arr_end(w);
+	jw_key(w, "reveal_values");
+	jw_bool(w, o->reveal_values);
+	jw_key(w, "flows_only");
+	jw_bool(w, o->flows_only);
+	jw_key(w, "max_body");
+	jw_uint(w, o->max_body);
+	jw_key(w, "max_flows");
+	jw_uint(w, o->flows.max_flows);
+	jw_key(w, "max_memory");
+	jw_uint(w, o->flows.max_memory);
+	jw_key(w, "tcp_timeout");
+	jw_uint(w, o->flows.tcp_idle_ns / 1000000000ULL);
+	jw_key(w, "udp_timeout");
+	jw_uint(w, o->flows.udp_idle_ns / 1000000000ULL);
+	jw_obj_end(w);
+}
+
 static void write_events(struct jsonw *w, struct audit *a)
 {
 	const struct consent_event *ev;
@@ -293,6 +323,8 @@ int report_write_json(FILE *out, struct audit *a)
 	jw_str(w, PACKAGE_VERSION);
 	jw_key(w, "signatures_sha256");
 	jw_str(w, a->opt.sigs ? signatures_sha256(a->opt.sigs) : NULL);
+	jw_key(w, "options");
+	write_options(w, &a->opt);
 	jw_obj_end(w);
 
 	jw_raw(w, ",\n  \"inputs\": [");

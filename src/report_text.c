@@ -4,7 +4,9 @@
 
 #include "audit.h"
 #include "config.h"
+#include "policy.h"
 #include "report.h"
+#include "signatures.h"
 
 struct host_count {
 	const char *host;
@@ -20,6 +22,49 @@ static int by_flows(const void *x, const void *y)
 }
 
 #define TOP_HOSTS 15
+
+/* Findings grouped by type, then recipient: one line per (type, host). */
+void report_findings_table(FILE *out, struct audit *a)
+{
+	const struct finding *fd;
+	size_t n = policy_findings(a->policy, &fd);
+	fprintf(out, "findings: %zu\n", n);
+	for (int type = 0; type < FIND_TYPE_COUNT; type++) {
+		size_t count = 0;
+		for (size_t i = 0; i < n; i++)
+			count += fd[i].type == (enum finding_type)type;
+		if (!count)
+			continue;
+		fprintf(out, "  %s (%s, %zu)\n", finding_type_name(type), finding_severity(type), count);
+		/* hosts in order of their first finding of this type */
+		for (size_t i = 0; i < n; i++) {
+			if (fd[i].type != (enum finding_type)type)
+				continue;
+			bool seen = false;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = fd[j].type == fd[i].type && fd[j].host == fd[i].host;
+			if (seen)
+				continue;
+			uint64_t cats = 0;
+			char frames[256] = "";
+			size_t fl = 0, nf = 0;
+			for (size_t j = i; j < n; j++) {
+				if (fd[j].type != fd[i].type || fd[j].host != fd[i].host)
+					continue;
+				cats |= fd[j].cats;
+				if (fl + 24 < sizeof(frames))
+					fl += (size_t)snprintf(frames + fl, sizeof(frames) - fl, "%s%llu", nf ? "," : "",
+							       (unsigned long long)fd[j].frame);
+				nf++;
+			}
+			char names[1024] = "";
+			if (a->opt.sigs)
+				policy_categories(a->policy, cats, names, sizeof(names));
+			fprintf(out, "    %-28s frame%s %-14s %s\n", fd[i].host ? fd[i].host : "?", nf > 1 ? "s" : " ", frames,
+				names);
+		}
+	}
+}
 
 static int cmp_name(const void *x, const void *y)
 {
@@ -71,6 +116,16 @@ int report_write_text(FILE *out, struct audit *a)
 			fprintf(out, "  ... and %zu more\n", nhosts - TOP_HOSTS);
 	}
 	free(hosts);
+	const struct consent_event *ev;
+	size_t nev = policy_events(a->policy, &ev);
+	for (size_t i = 0; i < nev; i++) {
+		char ts[32] = "?";
+		if (ev[i].resolved)
+			report_format_ts(ev[i].ts_ns, ts);
+		fprintf(out, "%s at %s%s%llu (%s)\n", ev[i].kind == CONSENT_GIVEN ? "consent" : "withdrawal", ts,
+			ev[i].frame ? ", frame " : "", (unsigned long long)ev[i].frame, ev[i].source);
+	}
+	report_findings_table(out, a);
 	if (failed)
 		fprintf(out, "%zu input%s failed (see errors above)\n", failed, failed == 1 ? "" : "s");
 	return ferror(out) ? -1 : 0;

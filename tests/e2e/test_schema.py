@@ -20,9 +20,11 @@ schema = json.load(open(os.path.join(TOP_SRCDIR, "docs", "report.schema.json")))
 validator = jsonschema.Draft202012Validator(schema)
 
 inputs = sorted(glob.glob(os.path.join(CAPTURES, "**", "*.pcap*"), recursive=True))
-runs = [[p] for p in inputs] + [[os.path.join(CAPTURES, "test", "batch")], [os.path.join(CAPTURES, "demo")]]
+demo = os.path.join(CAPTURES, "demo")
+runs = [[p] for p in inputs] + [[os.path.join(CAPTURES, "test", "batch")], [demo],
+                               ["--profile", os.path.join(demo, "lingoup.yaml"), "--withdraw-at", "frame:60", demo]]
 for args in runs:
-    name = os.path.relpath(args[0], CAPTURES)
+    name = os.path.relpath(args[-1], CAPTURES) + (" with a profile" if "--profile" in args else "")
     with t.case(f"{name}: the report (masked and revealed) validates"):
         for extra in ([], ["--reveal-values"]):
             rc, out, err = run("replay", "--format", "json", *extra, *args)
