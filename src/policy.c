@@ -545,7 +545,8 @@ static int by_host(const void *a, const void *b)
 
 void policy_finish(struct policy *p, const struct flow_record *flows, size_t nflows)
 {
-	qsort(p->ev, p->nev, sizeof(*p->ev), by_event_time);
+	if (p->nev)
+		qsort(p->ev, p->nev, sizeof(*p->ev), by_event_time);
 	long maxseq = -1;
 	for (size_t i = 0; i < p->nreq; i++)
 		if (p->req[i].tx_seq > maxseq)

@@ -40,7 +40,7 @@ for name in files:
     exp = expected[name]["http_requests"]
     path = os.path.join(TEST, name)
     with t.case(f"{name}: --list-requests gives the {len(exp)} requests"):
-        rc, out, err = run("replay", "--list-requests", path, check_rc=0)
+        rc, out, err = run("replay", "--list-requests", path, check_rc=(0, 1))
         got = [line.split("\t") for line in out.decode().splitlines()]
         base = os.path.basename(name)
         want = []
