@@ -246,6 +246,8 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	r->tcp_gap_bytes = sc.gap_bytes;
 	r->requests = sc.requests;
 	r->reasm_capped = sc.capped;
+	a->cnt.tls_flows += dpi_is_tls(f);
+	a->cnt.quic_flows += dpi_is_quic(f);
 	a->cnt.tcp_gaps += sc.gaps;
 	a->cnt.tcp_gap_bytes += sc.gap_bytes;
 	a->cnt.http_resyncs += sc.resyncs;

@@ -89,6 +89,7 @@ struct audit_counters {
 	uint64_t tcp_gaps, tcp_gap_bytes, flows_reasm_capped;
 	uint64_t http_resyncs, http_bad_messages;
 	uint64_t truncated_messages;
+	uint64_t tls_flows, quic_flows; /* none decrypted yet */
 };
 
 struct audit {

@@ -51,6 +51,16 @@ void dpi_free(struct dpi *d)
 
 size_t dpi_flow_state_size(void) { return sizeof(struct dpi_flow); }
 
+bool dpi_is_tls(const struct flow *f)
+{
+	return f->proto_master == NDPI_PROTOCOL_TLS || f->proto_app == NDPI_PROTOCOL_TLS;
+}
+
+bool dpi_is_quic(const struct flow *f)
+{
+	return f->proto_master == NDPI_PROTOCOL_QUIC || f->proto_app == NDPI_PROTOCOL_QUIC;
+}
+
 static void take_host(struct dpi *d, struct flow *f, const struct ndpi_flow_struct *nf)
 {
 	size_t n = strnlen(nf->host_server_name, sizeof(nf->host_server_name));

@@ -8,6 +8,7 @@
 #ifndef PA_DPI_H
 #define PA_DPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,8 @@ const char *dpi_protocol_name(struct dpi *d, const struct flow *f, char *buf, si
 const char *dpi_category_name(struct dpi *d, const struct flow *f);
 /* Bytes of nDPI state per flow under detection, for memory accounting. */
 size_t dpi_flow_state_size(void);
+/* What nDPI made of the flow: TLS (over TCP) or QUIC. */
+bool dpi_is_tls(const struct flow *f);
+bool dpi_is_quic(const struct flow *f);
 
 #endif

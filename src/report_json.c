@@ -166,6 +166,17 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_key(w, "flows_truncated");
 	jw_uint(w, a->cnt.flows_reasm_capped);
 	jw_obj_end(w);
+	jw_key(w, "tls");
+	jw_obj_begin(w);
+	jw_key(w, "flows");
+	jw_uint(w, a->cnt.tls_flows);
+	jw_key(w, "decrypted");
+	jw_uint(w, 0);
+	jw_key(w, "not_decrypted");
+	jw_uint(w, a->cnt.tls_flows);
+	jw_key(w, "quic_flows");
+	jw_uint(w, a->cnt.quic_flows);
+	jw_obj_end(w);
 	jw_key(w, "dns");
 	jw_obj_begin(w);
 	jw_key(w, "packets");
