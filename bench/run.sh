@@ -23,9 +23,9 @@ fi
 if [ ! -x "$dir/pcapread" ] || [ "$shared/pcapread.c" -nt "$dir/pcapread" ]; then
 	cc -O2 -o "$dir/pcapread" "$shared/pcapread.c" -lpcap
 fi
-/usr/bin/python3 - "$pa" "$cap" "$dir/pcapread" "$runs" <<'PY'
+/usr/bin/python3 - "$pa" "$cap" "$dir/pcapread" "$runs" "$top/tests/data/classification-corpus.tsv" "$dir" <<'PY'
 import resource, statistics, subprocess, sys, time
-pa, cap, bare, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+pa, cap, bare, runs, corpus, bdir = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
 
 def timed(cmd):
     """Wall time and peak RSS (MiB) of one run."""
@@ -54,4 +54,22 @@ for name, _ in modes:
     w = statistics.median(x for x, _ in res[name])
     rss = max(m for _, m in res[name])
     print(f"{name:55} {w:8.3f} {w / base:6.2f}x {rss:13.1f}")
+
+# classification throughput: the labelled corpus, repeated, through `signatures classify`
+import csv
+rows = [r for r in csv.reader(open(corpus, encoding="utf-8"), delimiter="\t", quoting=csv.QUOTE_NONE)][1:]
+fields = os.path.join(bdir, "fields.tsv")
+with open(fields, "w", encoding="utf-8") as f:
+    for _ in range(1000):
+        for r in rows:
+            f.write(f"{r[0]}\t{r[1]}\t{r[2]}\n")
+n = 1000 * len(rows)
+times = []
+for _ in range(3):
+    with open(fields, "rb") as inp:
+        t0 = time.perf_counter()
+        subprocess.run([pa, "signatures", "classify"], stdin=inp, stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t0)
+w = statistics.median(times)
+print(f"classification: {n} fields in {w:.3f} s = {n / w / 1e6:.2f} M fields/s (signatures classify, I/O included)")
 PY

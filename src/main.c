@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "capture.h"
+#include "carve.h"
 #include "config.h"
 #include "log.h"
 #include "policy.h"
@@ -56,6 +57,8 @@ static const char usage_replay[] =
 	"                          frame:N (a frame of the first capture)\n"
 	"      --withdraw-at WHEN  the user withdrew consent at WHEN (repeatable, as is\n"
 	"                          --consent-at)\n"
+	"      --carve DIR         write each finding's flow as DIR/F0001.pcapng..., all of\n"
+	"                          them as DIR/evidence.pcapng, and DIR/SHA256SUMS\n"
 	"      --signatures DIR    classify with the signature set in DIR (default: the\n"
 	"                          installed set, or $PRIVAUDIT_SIGNATURES)\n"
 	"      --reveal-values     show field values in clear (default: masked, with\n"
@@ -131,6 +134,7 @@ enum {
 	OPT_PROFILE,
 	OPT_CONSENT_AT,
 	OPT_WITHDRAW_AT,
+	OPT_CARVE,
 };
 
 /* Loads the signature set, printing its problems; NULL (after printing) on error. */
@@ -255,12 +259,13 @@ static int cmd_replay(int argc, char **argv)
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "consent-at", required_argument, NULL, OPT_CONSENT_AT },
 		{ "withdraw-at", required_argument, NULL, OPT_WITHDRAW_AT },
+		{ "carve", required_argument, NULL, OPT_CARVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct audit_options opt;
 	audit_default_options(&opt);
-	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL;
+	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL, *carve_dir = NULL;
 	const char *marks[64];
 	static char mark_records[64][256];
 	enum consent_kind mark_kinds[64];
@@ -306,6 +311,9 @@ static int cmd_replay(int argc, char **argv)
 			break;
 		case OPT_PROFILE:
 			profile_path = optarg;
+			break;
+		case OPT_CARVE:
+			carve_dir = optarg;
 			break;
 		case OPT_CONSENT_AT:
 		case OPT_WITHDRAW_AT:
@@ -412,6 +420,8 @@ static int cmd_replay(int argc, char **argv)
 		rc = write_report(stdout, a, format ? format : tty ? "text" : "json");
 	}
 	if (fflush(stdout) != 0)
+		rc = -1;
+	if (carve_dir && carve_evidence(carve_dir, a) < 0)
 		rc = -1;
 	const struct finding *fd;
 	size_t findings = policy_findings(a->policy, &fd);
