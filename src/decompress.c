@@ -10,6 +10,7 @@
  */
 #define ZLIB_CONST
 #include "decompress.h"
+#include "utf8.h"
 
 #include <brotli/decode.h>
 #include <limits.h>
@@ -51,31 +52,6 @@ static bool is_gzip_magic(const uint8_t *p, size_t len)
 	return len >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 if invalid; a sequence
- * cut by the end of the sample counts as valid. */
-static size_t utf8_seq(const uint8_t *p, size_t left)
-{
-	uint8_t c = p[0];
-	size_t n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if (i >= left)
-			return left;
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	return n;
-}
-
 /* Plain text (UTF-8, no control bytes besides whitespace): what a body
  * carrying a false coding label looks like; compressed bytes almost never do. */
 static bool looks_plain(const uint8_t *in, size_t len)
@@ -87,7 +63,7 @@ static bool looks_plain(const uint8_t *in, size_t len)
 		uint8_t c = in[i];
 		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
 			return false;
-		size_t k = utf8_seq(in + i, n - i);
+		size_t k = utf8_seq(in + i, len - i); /* the whole body: a sequence may cross the sample's end */
 		if (k == 0)
 			return false;
 		i += k;

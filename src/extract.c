@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "extract_internal.h"
+#include "utf8.h"
 
 #define B64_MIN_LEN 16      /* shorter strings are words, not encodings */
 #define BOUNDARY_MAX 200    /* RFC 2046 allows 70; leave room for lax senders */
@@ -373,34 +374,10 @@ static size_t guess_boundary(const uint8_t *s, size_t len, char *buf, size_t cap
 /* Printable UTF-8: text that may be shown but holds no fields. */
 static bool is_text(const uint8_t *s, size_t len)
 {
-	size_t i = 0;
-	while (i < len) {
+	for (size_t i = 0, n; i < len; i += n) {
 		uint8_t c = s[i];
-		size_t n = 1;
-		if (c < 0x80) {
-			if ((c < 0x20 && !ex_is_ws(c)) || c == 0x7f)
-				return false;
-		} else {
-			if (c >= 0xc2 && c <= 0xdf)
-				n = 2;
-			else if (c >= 0xe0 && c <= 0xef)
-				n = 3;
-			else if (c >= 0xf0 && c <= 0xf4)
-				n = 4;
-			else
-				return false;
-			if (n > len - i)
-				return false;
-			for (size_t k = 1; k < n; k++)
-				if ((s[i + k] & 0xc0) != 0x80)
-					return false;
-			/* overlong 3/4-byte forms, surrogates, past U+10FFFF */
-			uint8_t c1 = s[i + 1];
-			if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) ||
-			    (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
-				return false;
-		}
-		i += n;
+		if ((c < 0x20 && !ex_is_ws(c)) || c == 0x7f || !(n = utf8_seq(s + i, len - i)))
+			return false;
 	}
 	return true;
 }

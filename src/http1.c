@@ -533,6 +533,16 @@ static void message_done(struct http1_conn *c, struct h1_dir *d, int dir)
 		d->st = ST_IDLE;
 }
 
+/* The message's last byte arrived with this packet: it completes here. */
+static void message_complete(struct http1_conn *c, struct h1_dir *d, int dir, uint64_t frame, uint64_t ts_ns)
+{
+	if (dir == 0 && d->req) {
+		d->req->v.frame = frame;
+		d->req->v.ts_ns = ts_ns;
+	}
+	message_done(c, d, dir);
+}
+
 void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint64_t origin, uint64_t frame,
 		uint64_t ts_ns)
 {
@@ -609,13 +619,8 @@ void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint6
 				body_bytes(d, p, k, origin);
 			d->remaining -= k;
 			p += k;
-			if (d->remaining == 0) {
-				if (dir == 0 && d->req) {
-					d->req->v.frame = frame;
-					d->req->v.ts_ns = ts_ns;
-				}
-				message_done(c, d, dir);
-			}
+			if (d->remaining == 0)
+				message_complete(c, d, dir, frame, ts_ns);
 			continue;
 		case ST_CHUNK_SIZE:
 		case ST_CHUNK_DATA_END:
@@ -651,11 +656,7 @@ void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint6
 			} else if (d->st == ST_CHUNK_DATA_END) {
 				d->st = ST_CHUNK_SIZE;
 			} else if (d->line_len == 0) { /* the blank line after the trailers */
-				if (dir == 0 && d->req) {
-					d->req->v.frame = frame;
-					d->req->v.ts_ns = ts_ns;
-				}
-				message_done(c, d, dir);
+				message_complete(c, d, dir, frame, ts_ns);
 			}
 			d->line_len = 0;
 			continue;

@@ -1,6 +1,8 @@
 /* \summary: streaming JSON writer (see jsonw.h). */
 #include "jsonw.h"
 
+#include "utf8.h"
+
 #include <string.h>
 
 void jw_init(struct jsonw *w, FILE *out)
@@ -96,41 +98,6 @@ void jw_key(struct jsonw *w, const char *key)
 	w->need_comma = false;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing past U+10FFFF), or 0 when invalid. */
-size_t jw_utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* Bytes that JSON strings carry as they are: printable ASCII but '"' and '\\'. */
 static inline bool plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
@@ -150,7 +117,7 @@ size_t jw_escape(char *dst, size_t cap, const void *src, size_t n)
 				k++;
 			piece = (const char *)s + i;
 			plen = k;
-		} else if (c >= 0x80 && (k = jw_utf8_seq(s + i, n - i)) != 0) {
+		} else if (c >= 0x80 && (k = utf8_seq(s + i, n - i)) != 0) {
 			piece = (const char *)s + i;
 			plen = k;
 		} else {
@@ -191,7 +158,7 @@ void jw_strn(struct jsonw *w, const void *s, size_t n)
 	char chunk[2048]; /* 256 bytes escape to at most 6 characters each */
 	const unsigned char *p = s;
 	/* escape in pieces; a piece never splits a UTF-8 sequence because
-	 * jw_utf8_seq needs the whole sequence inside the piece it is given */
+	 * utf8_seq needs the whole sequence inside the piece it is given */
 	while (n) {
 		size_t take = n > 256 ? 256 : n;
 		while (take < n && take > 252 && (p[take] & 0xc0) == 0x80)

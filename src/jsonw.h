@@ -49,10 +49,6 @@ void jw_null(struct jsonw *w);
 /* Starts the next array element on a new line with `indent` (for records). */
 void jw_newline(struct jsonw *w, const char *indent);
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing past U+10FFFF), or 0 when it is not one. */
-size_t jw_utf8_seq(const unsigned char *s, size_t n);
-
 /* Appends the JSON escaping of s[0..n) (without quotes) to dst (size cap),
  * as jw_strn writes it; returns the length it needs (like snprintf). */
 size_t jw_escape(char *dst, size_t cap, const void *s, size_t n);

@@ -15,6 +15,7 @@
 #include "jsonw.h"
 #include "report.h"
 #include "signatures.h"
+#include "utf8.h"
 
 /* Request headers that only frame or negotiate the transfer: they carry
  * nothing about the user, so they are not fields.  Everything else is
@@ -115,7 +116,7 @@ char *tx_mask_value(const char *v, size_t len, size_t *out_len)
 	/* character starts: the first three and the last two are kept */
 	size_t chars = 0, first[3] = { len, len, len }, last[2] = { len, len };
 	for (size_t i = 0, k; i < len; i += k) {
-		k = jw_utf8_seq((const unsigned char *)v + i, len - i);
+		k = utf8_seq((const uint8_t *)v + i, len - i);
 		if (k == 0)
 			k = 1;
 		if (chars < 3)
