@@ -310,17 +310,51 @@ const char *decode_status_name(enum decode_status s)
 	return (unsigned)s < DECODE_STATUS_COUNT ? names[s] : "?";
 }
 
+/* Decimal digits of v at p; returns the end.  (The report formats two
+ * endpoints per flow: printf-family formatting showed up in profiles.) */
+static char *put_uint(char *p, unsigned v)
+{
+	char tmp[12];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t len)
 {
-	if (ip_addr_is_v4(a))
-		return inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)len);
-	return inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
+	if (!ip_addr_is_v4(a))
+		return inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
+	if (len < 16)
+		return NULL;
+	char *p = buf;
+	for (int i = 12; i < 16; i++) {
+		p = put_uint(p, a->b[i]);
+		*p++ = i < 15 ? '.' : 0;
+	}
+	return buf;
 }
 
 const char *ip_endpoint_str(const struct ip_addr *a, uint16_t port, char *buf, size_t len)
 {
 	char ip[46];
-	ip_addr_str(a, ip, sizeof(ip));
-	snprintf(buf, len, ip_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", ip, port);
+	if (len < 54 || !ip_addr_str(a, ip, sizeof(ip)))
+		return NULL;
+	bool v4 = ip_addr_is_v4(a);
+	char *p = buf;
+	if (!v4)
+		*p++ = '[';
+	size_t n = strlen(ip);
+	memcpy(p, ip, n);
+	p += n;
+	if (!v4)
+		*p++ = ']';
+	*p++ = ':';
+	p = put_uint(p, port);
+	*p = 0;
 	return buf;
 }

@@ -122,7 +122,9 @@ void dpi_packet(struct dpi *d, struct flow *f, const struct packet *p, uint64_t 
 	df->packets++;
 	bool detected = r.app_protocol != NDPI_PROTOCOL_UNKNOWN || r.master_protocol != NDPI_PROTOCOL_UNKNOWN;
 	unsigned budget = p->l4_proto == 6 ? DPI_TCP_BUDGET : DPI_UDP_BUDGET;
-	if (detected && !ndpi_extra_dissection_possible(d->mod, &df->nf))
+	/* Once the protocol and the server name are known there is nothing left
+	 * we use: nDPI's extra dissection (TLS certificates, JA3) is skipped. */
+	if (detected && (df->nf.host_server_name[0] || !ndpi_extra_dissection_possible(d->mod, &df->nf)))
 		release(d, f);
 	else if (df->packets >= budget)
 		dpi_finish(d, f);
