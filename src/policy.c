@@ -1,6 +1,7 @@
 /* \summary: the policy engine (see policy.h). */
 #include "policy.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,14 +147,26 @@ static bool parse_rfc3339(const char *s, uint64_t *ns)
 	uint64_t frac = 0;
 	if (*r == '.') {
 		uint64_t scale = 100000000;
+		if (!isdigit((unsigned char)r[1]))
+			return false;
 		for (r++; *r >= '0' && *r <= '9'; r++, scale /= 10)
 			frac += (uint64_t)(*r - '0') * scale;
 	}
+	/* strptime takes 31 February; a real date survives a round trip */
+	struct tm check = tm;
+	time_t probe = timegm(&check);
+	struct tm back;
+	if (!gmtime_r(&probe, &back) || back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon)
+		return false;
 	long off = 0;
 	if (*r == 'Z' || *r == 'z') {
 		r++;
-	} else if ((*r == '+' || *r == '-') && strlen(r) == 6 && r[3] == ':') {
-		off = ((r[1] - '0') * 10 + (r[2] - '0')) * 3600 + ((r[4] - '0') * 10 + (r[5] - '0')) * 60;
+	} else if ((*r == '+' || *r == '-') && strlen(r) == 6 && r[3] == ':' && isdigit((unsigned char)r[1]) &&
+		   isdigit((unsigned char)r[2]) && isdigit((unsigned char)r[4]) && isdigit((unsigned char)r[5])) {
+		int hh = (r[1] - '0') * 10 + (r[2] - '0'), mm = (r[4] - '0') * 10 + (r[5] - '0');
+		if (hh > 23 || mm > 59)
+			return false;
+		off = hh * 3600L + mm * 60L;
 		if (*r == '-')
 			off = -off;
 		r += 6;
@@ -173,8 +186,10 @@ bool policy_add_cli_mark(struct policy *p, enum consent_kind kind, const char *w
 {
 	if (strncmp(when, "frame:", 6) == 0) {
 		char *end;
+		if (!isdigit((unsigned char)when[6]))
+			return false;
 		unsigned long long f = strtoull(when + 6, &end, 10);
-		if (*end || f == 0 || when[6] == '-')
+		if (*end || f == 0)
 			return false;
 		return add_event(p, kind, 0, 0, f, "cli", false);
 	}
@@ -303,9 +318,9 @@ enum relation policy_relation(const struct policy *p, const char *host, const st
 		return REL_UNKNOWN;
 	const struct profile *pr = p->prof;
 	if (pr) {
-		for (size_t i = 0; i < pr->ndisclosed; i++)
+		for (size_t i = 0; i < pr->ndisclosed && !*disclosed; i++)
 			if (profile_domain_match(pr->disclosed[i].domains, pr->disclosed[i].ndomains, host))
-				*disclosed = &pr->disclosed[i];
+				*disclosed = &pr->disclosed[i]; /* the first; disclosed_mask unites them all */
 		if (profile_domain_match(pr->first_party.domains, pr->first_party.ndomains, host))
 			return REL_FIRST_PARTY;
 		for (size_t i = 0; i < pr->naffiliates; i++)
@@ -338,13 +353,19 @@ const char *policy_categories(const struct policy *p, uint64_t cats, char *buf, 
 	return buf;
 }
 
-static uint64_t disclosed_mask(const struct policy *p, const struct profile_party *d)
+/* Categories the policy discloses for host: every disclosed entry naming it counts. */
+static uint64_t disclosed_mask(const struct policy *p, const char *host)
 {
 	uint64_t m = 0;
-	for (size_t i = 0; i < 64; i++) {
-		const struct category *c = signatures_category_at(p->sigs, i);
-		if (c && profile_category_match(d->categories, d->ncategories, c->id))
-			m |= 1ULL << i;
+	for (size_t e = 0; e < p->prof->ndisclosed; e++) {
+		const struct profile_party *d = &p->prof->disclosed[e];
+		if (!profile_domain_match(d->domains, d->ndomains, host))
+			continue;
+		for (size_t i = 0; i < 64; i++) {
+			const struct category *c = signatures_category_at(p->sigs, i);
+			if (c && profile_category_match(d->categories, d->ncategories, c->id))
+				m |= 1ULL << i;
+		}
 	}
 	return m;
 }
@@ -442,7 +463,7 @@ static void judge_request(struct policy *p, const struct request *q)
 				policy_categories(p, q->cats, cats, sizeof(cats))),
 			    FILTER());
 	if (pr && disc) {
-		uint64_t extra = q->cats & ~disclosed_mask(p, disc);
+		uint64_t extra = q->cats & ~disclosed_mask(p, q->host);
 		if (extra)
 			add_finding(p, FIND_UNDISCLOSED_CATEGORY, q, q->flow_id, q->input, q->frame, q->host, extra,
 				    fmt("%s (%s) is disclosed for other data, but received %s, which the privacy policy "
@@ -461,11 +482,13 @@ static void judge_request(struct policy *p, const struct request *q)
 				"on the network path.",
 				policy_categories(p, q->cats, cats, sizeof(cats)), host),
 			    FILTER());
-	if (pr && ph == PHASE_AFTER_WITHDRAWAL) {
+	if (pr && ph == PHASE_AFTER_WITHDRAWAL && (q->cats & ~p->necessary_mask)) {
+		/* what may be sent without consent may be sent after its withdrawal */
+		uint64_t c = q->cats & ~p->necessary_mask;
 		event_label(last, ev, sizeof(ev));
-		add_finding(p, FIND_AFTER_WITHDRAWAL, q, q->flow_id, q->input, q->frame, q->host, q->cats,
+		add_finding(p, FIND_AFTER_WITHDRAWAL, q, q->flow_id, q->input, q->frame, q->host, c,
 			    fmt("%s (%s) received %s after the user withdrew consent (%s).", host, org,
-				policy_categories(p, q->cats, cats, sizeof(cats)), ev),
+				policy_categories(p, c, cats, sizeof(cats)), ev),
 			    FILTER());
 	}
 #undef FILTER
@@ -495,7 +518,9 @@ static void judge_flow(struct policy *p, const struct flow_record *f)
 		return; /* without a profile, only a CLI consent mark says when consent came */
 	const struct profile_party *disc;
 	enum relation rel = policy_relation(p, f->host, &disc);
-	if (rel != REL_THIRD_PARTY && rel != REL_AFFILIATE)
+	/* with a profile, any host that is not the first party's is someone
+	 * else's; without one, only hosts the signatures know are */
+	if (p->prof ? rel == REL_FIRST_PARTY : rel != REL_THIRD_PARTY)
 		return;
 	char org[256], ev[160];
 	org_label(p, f->host, rel, org, sizeof(org));

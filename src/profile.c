@@ -343,6 +343,9 @@ struct profile *profile_load(const char *path, const struct signatures *sigs, FI
 		} else {
 			known_keys(&d, root, "the profile", keys);
 			ynode *app = ynode_get(&d, root, "app");
+			static const char *const app_keys[] = { "name", "id", NULL };
+			if (app)
+				known_keys(&d, app, "app", app_keys);
 			p->app_name = dup_or_null(ynode_str(ynode_get(&d, app, "name")));
 			p->app_id = dup_or_null(ynode_str(ynode_get(&d, app, "id")));
 			if (!p->app_name)
@@ -442,11 +445,12 @@ const struct canary *profile_find_canary(const struct profile *p, const char *va
 {
 	for (size_t i = 0; i < p->ncanaries; i++) {
 		const struct canary *c = &p->canaries[i];
+		/* a short canary (in any form) must be the whole value, a longer one may be embedded */
+		bool whole = c->variant_len[0] < 6;
 		for (size_t j = 0; j < c->nvariants; j++) {
 			size_t vl = c->variant_len[j];
-			/* short canaries must be the whole value, longer ones may be embedded */
-			if (vl < 6 ? (vl == len && memcmp(value, c->variants[j], vl) == 0)
-				   : memmem(value, len, c->variants[j], vl) != NULL)
+			if (whole ? (vl == len && memcmp(value, c->variants[j], vl) == 0)
+				  : memmem(value, len, c->variants[j], vl) != NULL)
 				return c;
 		}
 	}
