@@ -395,6 +395,11 @@ void audit_request(struct audit *a, struct flow *f, struct transmission *t)
 	}
 	if (!host)
 		host = f->host; /* the recipient: Host, else SNI, else the DNS answer */
+	if (!host) { /* else the address */
+		char ip[46];
+		if (ip_addr_str(flow_server_addr(f), ip, sizeof(ip)))
+			host = strtab_intern(a->names, ip, strlen(ip));
+	}
 	if (a->opt.list_requests)
 		list_request(a, t);
 	uint64_t cats = classify_fields(a, t);

@@ -7,7 +7,7 @@ consent comes from profile rules (with a body value) and from --consent-at /
 --withdraw-at; phases are ordered by time across captures; canaries are found
 in each derived form; profile errors are `file:line:` usage errors; and the
 demo's findings are checked against what captures/demo/README.md says an
-auditor should raise (with the corrections explained in demo_expected()).
+auditor should raise (see demo_expected()).
 
 The cases under "engine bugs found while writing these tests" check the
 fixes for those bugs."""
@@ -455,29 +455,15 @@ def demo_readme():
 
 
 def demo_expected():
-    """The README's list with the three corrections decided when these tests were written; each is also
-    what the project README's findings table (README.md, "Quick start") says."""
+    """The README's list, plus the connection finding its request table cannot show: the README lists
+    findings per HTTP request, while pre_consent_contact belongs to the connection, and the Umeng
+    connection opens at frame 3 (its request completes at frame 6), before consent at 38."""
     want, ph = demo_readme()
-    # 1. The README raises pre_consent_contact only for the encrypted push connection, but its own
-    #    definition ("contacted before consent") holds just as much for the Umeng connection opened at
-    #    frame 3 (flow 2), before consent at 38: the engine raises it for every connection to a third
-    #    party or affiliate opened before consent, whether or not its data could be read.
     want[("pre_consent_contact", 3)] = ("log.umeng.com", None)
-    # 2. Umeng's launch log also carries body.launch[0].session_id, a session identifier that
-    #    signatures/fields (account.token.key) classifies as account.token ("Session or access token");
-    #    the README's list of request 1's personal data omits it.
-    for typ in ("pre_consent", "undisclosed_category"):
-        host, cats = want[(typ, 6)]
-        want[(typ, 6)] = (host, ["account.token"] + [c for c in cats if c != "account.token"])
-    # 3. Request 5 (frame 41, GET /v1/lessons?uid=10086&level=B1) sends the English level B1, which the
-    #    README itself classifies as profile.language_level in request 3; over plain HTTP that is a
-    #    cleartext_pi, though the README's findings cell says "none".
-    want[("cleartext_pi", 41)] = ("api.lingoup.cn", ["profile.language_level"])
     return want, ph
 
 
-with t.case("demo: captures/demo/README.md's findings, with the three documented corrections, are exactly the "
-            "report's"):
+with t.case("demo: captures/demo/README.md's findings are exactly the report's"):
     rep = audit("--profile", os.path.join(DEMO, "lingoup.yaml"), DEMO)
     want, _ = demo_expected()
     got = {(f["type"], f["frame"]): f for f in rep["findings"]}
@@ -487,15 +473,6 @@ with t.case("demo: captures/demo/README.md's findings, with the three documented
         eq(got[key]["host"], host, f"{key} host")
         if cats is not None:
             eq(sorted(got[key]["categories"]), sorted(cats), f"{key} categories")
-
-with t.case("demo: without the corrections the README and the report disagree exactly on those three points"):
-    rep = audit("--profile", os.path.join(DEMO, "lingoup.yaml"), DEMO)
-    readme, _ = demo_readme()
-    got = {(f["type"], f["frame"]) for f in rep["findings"]}
-    eq(sorted(got - set(readme)), [("cleartext_pi", 41), ("pre_consent_contact", 3)], "raised, not in the README")
-    eq(sorted(set(readme) - got), [], "in the README, not raised")
-    f6 = {f["type"]: f["categories"] for f in rep["findings"] if f["frame"] == 6}
-    eq(sorted(set(f6["pre_consent"]) - set(readme[("pre_consent", 6)][1])), ["account.token"], "frame 6 extra")
 
 with t.case("demo: consent at frame 38 and withdrawal at 99 by the profile rules; the phases of the README"):
     rep = audit("--profile", os.path.join(DEMO, "lingoup.yaml"), DEMO)

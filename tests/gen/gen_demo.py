@@ -296,9 +296,10 @@ def build():
              data="device.imei (`imei`), device.oaid (`oaid`), device.android_id (`android_id`, and "
                   "again as Umeng's `device_id`), device.mac (`mac`), device.model (`device_model`; `os_version` is not a "
                   "category). gzip-compressed JSON.",
-             findings="**pre_consent** (device.imei, device.oaid, device.android_id, device.mac, "
-                      "device.model); **undisclosed_category** (device.imei, device.mac, device.model "
-                      "— Umeng is disclosed only for device.oaid and device.android_id); "
+             findings="**pre_consent** (account.token, device.imei, device.oaid, device.android_id, "
+                      "device.mac, device.model); **undisclosed_category** (account.token, device.imei, "
+                      "device.mac, device.model — Umeng is disclosed only for device.oaid and "
+                      "device.android_id; the launch log's `session_id` is a session token); "
                       "**cleartext_pi**")
     c.close("c")
 
@@ -352,7 +353,8 @@ def build():
                        b'{"id":102,"title":"Unit 2 Travel"}]}',
              phase="after consent",
              data="account id (`uid` 10086) and level B1, to the first party",
-             findings="none (first party, after consent, nothing beyond the account id)")
+             findings="**cleartext_pi** (profile.language_level: the level B1 in the query, over plain "
+                      "HTTP; the first party after consent is otherwise fine)")
     api.close("c")
 
     cap.at(53.640)
