@@ -89,11 +89,11 @@ void jw_newline(struct jsonw *w, const char *indent)
 	w->need_comma = false;
 }
 
-void jw_key(struct jsonw *w, const char *key)
+void jw_keyn(struct jsonw *w, const char *key, size_t n)
 {
 	comma(w);
 	putc_(w, '"');
-	jw_raw(w, key);
+	put(w, key, n);
 	put(w, "\":", 2);
 	w->need_comma = false;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 struct jsonw {
 	FILE *out;
@@ -37,7 +38,9 @@ void jw_obj_begin(struct jsonw *w);
 void jw_obj_end(struct jsonw *w);
 void jw_arr_begin(struct jsonw *w);
 void jw_arr_end(struct jsonw *w);
-void jw_key(struct jsonw *w, const char *key);     /* key is trusted ASCII */
+void jw_keyn(struct jsonw *w, const char *key, size_t n);
+/* key is trusted ASCII; inline so that a literal's length is known when compiling */
+static inline void jw_key(struct jsonw *w, const char *key) { jw_keyn(w, key, __builtin_strlen(key)); }
 void jw_str(struct jsonw *w, const char *s);       /* NULL writes null */
 void jw_strn(struct jsonw *w, const void *s, size_t n);
 void jw_int(struct jsonw *w, long long v);

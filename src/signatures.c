@@ -237,17 +237,20 @@ static size_t parent_of(const char *path, char *out, size_t cap)
 
 static bool parent_in(char **list, size_t n, const char *parent, size_t plen);
 
-/* Does any segment of path before its last (normalised) appear in list? */
-static bool ancestor_in(char **list, size_t n, const char *path)
+#define MAX_ANCESTORS 16
+
+/* The normalised segments of path before its last one (without [i] and
+ * {json}), into a[]; returns how many. */
+static size_t ancestors_of(const char *path, char a[][KEY_MAX], size_t max)
 {
-	const char *seg = path, *end = path + strlen(path);
-	const char *last = end;
+	const char *seg = path, *last = path + strlen(path);
 	while (last > path && last[-1] != '.')
 		last--;
-	while (seg < last) {
+	size_t n = 0;
+	while (seg < last && n < max) {
 		const char *dot = memchr(seg, '.', (size_t)(last - seg));
 		const char *se = dot ? dot : last;
-		char raw[KEY_MAX], norm[KEY_MAX];
+		char raw[KEY_MAX];
 		size_t k = 0;
 		int depth = 0;
 		for (const char *q = seg; q < se && k + 1 < sizeof(raw); q++) {
@@ -258,12 +261,11 @@ static bool ancestor_in(char **list, size_t n, const char *path)
 			else if (depth == 0)
 				raw[k++] = *q;
 		}
-		size_t nl = signatures_normalise_key(raw, k, norm, sizeof(norm));
-		if (nl && parent_in(list, n, norm, nl))
-			return true;
+		if (signatures_normalise_key(raw, k, a[n], KEY_MAX))
+			n++;
 		seg = se + 1;
 	}
-	return false;
+	return n;
 }
 
 static bool parent_in(char **list, size_t n, const char *parent, size_t plen)
@@ -884,10 +886,22 @@ bool signatures_classify(const struct signatures *s, const char *path, const cha
 		stripped[0] = 0;
 	/* 1. collections (an address book entry is the address book) and
 	 *    values that say what they are, whatever their key */
+	char anc[MAX_ANCESTORS][KEY_MAX];
+	size_t nanc = 0;
+	bool anc_done = false;
 	for (size_t i = 0; i < s->nfirst_rules; i++) {
 		const struct field_rule *r = &s->rules[s->first_rules[i]];
 		if (r->ncontainers) {
-			if (path && ancestor_in(r->containers, r->ncontainers, path) && !value_check(s, r, value, value_len))
+			if (!path)
+				continue;
+			if (!anc_done) { /* once per field, and only when a container rule asks */
+				nanc = ancestors_of(path, anc, MAX_ANCESTORS);
+				anc_done = true;
+			}
+			bool inside = false;
+			for (size_t a = 0; a < nanc && !inside; a++)
+				inside = parent_in(r->containers, r->ncontainers, anc[a], strlen(anc[a]));
+			if (inside && !value_check(s, r, value, value_len))
 				return hit(r, out);
 			continue;
 		}

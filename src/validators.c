@@ -328,7 +328,7 @@ bool valid_not_empty(const char *v, size_t n)
 	bool zeros = true;
 	for (size_t i = 0; i < n && zeros; i++)
 		zeros = strchr("0:-. ", v[i]) != NULL;
-	if (zeros || memmem(v, n, "****", 4))
+	if (zeros || (memchr(v, '*', n) && memmem(v, n, "****", 4)))
 		return false;
 	return true;
 }
