@@ -405,7 +405,7 @@ void audit_request(struct audit *a, struct flow *f, struct transmission *t)
 	uint64_t cats = classify_fields(a, t);
 	t->cls = a->cls;
 	long seq = -1;
-	if (t->fields.n && tx_spool_add(a->tx, t) == 0) {
+	if (t->fields.n && !a->opt.no_report && tx_spool_add(a->tx, t) == 0) {
 		seq = (long)a->cnt.transmissions;
 		a->cnt.transmissions++;
 	}

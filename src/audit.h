@@ -41,6 +41,7 @@ struct audit_options {
 	FILE *list_requests;  /* when set, one TSV line per decoded request */
 	bool reveal_values;   /* report field values unmasked */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
+	bool no_report;       /* no report will be written: transmissions are not serialised */
 	size_t max_body;      /* request body bytes kept per message */
 	size_t max_decoded;   /* decompressed bytes per message */
 	size_t max_reasm;     /* out-of-order bytes buffered per TCP direction */

@@ -345,6 +345,7 @@ static int cmd_replay(int argc, char **argv)
 
 	if (list_requests)
 		opt.list_requests = stdout;
+	opt.no_report = list_requests && !output && !carve_dir; /* the TSV replaces the report */
 	struct signatures *sigs = load_signatures(sigdir);
 	if (!sigs)
 		return EXIT_ERROR;
