@@ -127,12 +127,13 @@ static size_t ancestors_of(const char *path, char a[][KEY_MAX], size_t max)
 
 static bool parent_in(char **list, size_t n, const char *parent, size_t plen)
 {
+	/* strncmp stops at the end of the list entry; no strlen per entry on this path */
 	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(list[i]);
-		if (l == plen && memcmp(list[i], parent, l) == 0)
+		if (strncmp(list[i], parent, plen) == 0 && list[i][plen] == 0)
 			return true;
 		/* events[] holds an event */
-		if (plen == l + 1 && parent[l] == 's' && memcmp(list[i], parent, l) == 0)
+		if (plen > 1 && parent[plen - 1] == 's' && strncmp(list[i], parent, plen - 1) == 0 &&
+		    list[i][plen - 1] == 0)
 			return true;
 	}
 	return false;
@@ -207,25 +208,19 @@ bool signatures_classify(const struct signatures *s, const char *path, const cha
 		stripped[0] = 0;
 	/* 1. collections (an address book entry is the address book) and
 	 *    values that say what they are, whatever their key */
-	char anc[MAX_ANCESTORS][KEY_MAX];
-	size_t nanc = 0;
-	bool anc_done = false;
+	if (path && s->container_index.n) {
+		char anc[MAX_ANCESTORS][KEY_MAX];
+		size_t nanc = ancestors_of(path, anc, MAX_ANCESTORS);
+		for (size_t a = 0; a < nanc; a++) {
+			int i = smap_get(&s->container_index, anc[a]);
+			if (i >= 0 && !value_check(s, &s->rules[i], value, value_len))
+				return hit(&s->rules[i], out);
+		}
+	}
 	for (size_t i = 0; i < s->nfirst_rules; i++) {
 		const struct field_rule *r = &s->rules[s->first_rules[i]];
-		if (r->ncontainers) {
-			if (!path)
-				continue;
-			if (!anc_done) { /* once per field, and only when a container rule asks */
-				nanc = ancestors_of(path, anc, MAX_ANCESTORS);
-				anc_done = true;
-			}
-			bool inside = false;
-			for (size_t a = 0; a < nanc && !inside; a++)
-				inside = parent_in(r->containers, r->ncontainers, anc[a], strlen(anc[a]));
-			if (inside && !value_check(s, r, value, value_len))
-				return hit(r, out);
-			continue;
-		}
+		if (r->ncontainers)
+			continue; /* matched through container_index above */
 		if (value_len < r->min_len || value_len > r->max_len || key_in(r->except_keys, r->nexcept, k, stripped))
 			continue;
 		if (!context_check(r, parent, plen) && !value_check(s, r, value, value_len))

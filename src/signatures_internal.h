@@ -55,6 +55,10 @@ struct signatures {
 	struct smap cat_index, org_index;
 	/* key -> first entry in key_chain; key_chain links rules sharing a key */
 	struct smap key_index;
+	/* container name (and its plural) -> rule: one lookup per ancestor */
+	struct smap container_index;
+	char **container_names;
+	size_t ncontainer_names;
 	int *key_chain_rule, *key_chain_next;
 	size_t nchain, chain_cap;
 	size_t *value_rules; /* tried after key rules */

@@ -434,6 +434,24 @@ struct signatures *signatures_load(const char *dir, FILE *errors, int *nerrors)
 		load_dir(s, dir, "fields", rules_fn);
 		load_dir(s, dir, "organizations", orgs_fn);
 	}
+	/* container names, singular and plural, each to the first rule naming it */
+	for (size_t i = 0; i < s->nrules; i++)
+		for (size_t k = 0; k < s->rules[i].ncontainers; k++)
+			for (int plural = 0; plural < 2; plural++) {
+				char *name;
+				if (asprintf(&name, "%s%s", s->rules[i].containers[k], plural ? "s" : "") < 0)
+					continue;
+				char **v = realloc(s->container_names, (s->ncontainer_names + 1) * sizeof(*v));
+				if (!v || smap_get(&s->container_index, name) >= 0) {
+					if (v)
+						s->container_names = v;
+					free(name);
+					continue;
+				}
+				s->container_names = v;
+				s->container_names[s->ncontainer_names++] = name;
+				smap_put(&s->container_index, name, (int)i);
+			}
 	/* container rules first, then identifying value rules, in file order */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < s->nrules; i++) {
@@ -506,6 +524,10 @@ void signatures_free(struct signatures *s)
 	smap_free(&s->cat_index);
 	smap_free(&s->org_index);
 	smap_free(&s->key_index);
+	smap_free(&s->container_index);
+	for (size_t i = 0; i < s->ncontainer_names; i++)
+		free(s->container_names[i]);
+	free(s->container_names);
 	free(s->key_chain_rule);
 	free(s->key_chain_next);
 	free(s->value_rules);

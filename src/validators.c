@@ -311,9 +311,13 @@ bool valid_imsi(const char *v, size_t n)
 
 bool valid_not_empty(const char *v, size_t n)
 {
-	static const char *const nulls[] = { "null", "nil", "none", "undefined", "nan", "unknown", "n/a", "-",
-					     "02:00:00:00:00:00", "127.0.0.1", "<unknown ssid>", "{{auto}}",
-					     "unknown ssid" };
+#define W(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *s;
+		size_t n;
+	} nulls[] = { W("null"), W("nil"), W("none"), W("undefined"), W("nan"), W("unknown"), W("n/a"), W("-"),
+		      W("02:00:00:00:00:00"), W("127.0.0.1"), W("<unknown ssid>"), W("{{auto}}"), W("unknown ssid") };
+#undef W
 	while (n && (*v == ' ' || *v == '"'))
 		v++, n--;
 	while (n && (v[n - 1] == ' ' || v[n - 1] == '"'))
@@ -321,7 +325,7 @@ bool valid_not_empty(const char *v, size_t n)
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(*nulls); i++)
-		if (strlen(nulls[i]) == n && strncasecmp(nulls[i], v, n) == 0)
+		if (nulls[i].n == n && strncasecmp(nulls[i].s, v, n) == 0)
 			return false;
 	/* placeholders: all zeros (IMEI, UUID, MAC, 0.0.0.0, a 0.000000
 	 * coordinate) and values already masked by the app (138****5678) */
