@@ -509,7 +509,9 @@ static int cmd_verify(int argc, char **argv, const char *self)
 		json_decref(old);
 		return EXIT_ERROR;
 	}
-	char tmpl[] = "/tmp/privaudit-verify-XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof(tmpl), "%s/privaudit-verify-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	int fd = mkstemp(tmpl);
 	if (fd < 0) {
 		log_error("cannot create a temporary file: %s", strerror(errno));
