@@ -111,7 +111,7 @@ void tx_fields_from_http(struct transmission *t, const struct http1_request *r, 
 		t->truncated |= TX_TRUNC_FIELDS;
 }
 
-char *tx_mask_value(const char *v, size_t len, size_t *out_len)
+size_t tx_mask_value(const char *v, size_t len, char out[TX_MASK_MAX])
 {
 	/* character starts: the first three and the last two are kept */
 	size_t chars = 0, first[3] = { len, len, len }, last[2] = { len, len };
@@ -131,16 +131,13 @@ char *tx_mask_value(const char *v, size_t len, size_t *out_len)
 		tail = last[0];
 		stars = chars - 4 > 32 ? 32 : chars - 4;
 	}
+	/* two characters of at most 4 bytes each side of at most 32 stars */
 	size_t n = head + stars + (len - tail);
-	char *m = malloc(n + 1);
-	if (!m)
-		return NULL;
-	memcpy(m, v, head);
-	memset(m + head, '*', stars);
-	memcpy(m + head + stars, v + tail, len - tail);
-	m[n] = 0;
-	*out_len = n;
-	return m;
+	memcpy(out, v, head);
+	memset(out + head, '*', stars);
+	memcpy(out + head + stars, v + tail, len - tail);
+	out[n] = 0;
+	return n;
 }
 
 /* ---- spool ---- */
@@ -327,10 +324,8 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 		if (s->reveal) {
 			jw_strn(w, f->value, f->value_len);
 		} else {
-			size_t ml = 0;
-			char *m = tx_mask_value(f->value, f->value_len, &ml);
-			jw_strn(w, m ? m : "", m ? ml : 0);
-			free(m);
+			char masked[TX_MASK_MAX]; /* no allocation per field */
+			jw_strn(w, masked, tx_mask_value(f->value, f->value_len, masked));
 		}
 		jw_key(w, "value_length");
 		jw_uint(w, f->value_len);

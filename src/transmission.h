@@ -68,8 +68,9 @@ int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
 /* Masks a value for the report: all '*' up to 7 characters, else the first
  * two and last two characters kept around at most 32 '*'.  Counts UTF-8
  * characters, not bytes (each byte of invalid UTF-8 counts as one).
- * Returns a malloc'd buffer of *out_len bytes (NUL-terminated). */
-char *tx_mask_value(const char *v, size_t len, size_t *out_len);
+ * Writes it (NUL-terminated) to out and returns its length. */
+#define TX_MASK_MAX 64
+size_t tx_mask_value(const char *v, size_t len, char out[TX_MASK_MAX]);
 
 /* Fills t->fields from the request parts (query, headers, cookies, body). */
 struct http1_request;
