@@ -268,6 +268,7 @@ static int by_frame(const void *x, const void *y)
 void audit_end_input(struct audit *a)
 {
 	flow_table_flush(a->flows);
+	a->cnt.dns_dropped += dns_cache_dropped(a->dns);
 	if (a->nlines)
 		qsort(a->lines, a->nlines, sizeof(*a->lines), by_frame);
 	for (size_t i = 0; i < a->nlines; i++) {

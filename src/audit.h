@@ -86,6 +86,7 @@ struct audit_counters {
 	uint64_t packets;
 	uint64_t decode[DECODE_STATUS_COUNT];
 	uint64_t dns_packets, dns_malformed, dns_addresses; /* UDP from port 53 */
+	uint64_t dns_dropped; /* answers refused at the cache cap */
 	uint64_t requests, transmissions;
 	uint64_t tcp_gaps, tcp_gap_bytes, flows_reasm_capped;
 	uint64_t http_resyncs, http_bad_messages;

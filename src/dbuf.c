@@ -61,16 +61,6 @@ bool dbuf_terminate(struct dbuf *b)
 	return true;
 }
 
-void dbuf_consume(struct dbuf *b, size_t n)
-{
-	if (n >= b->len) {
-		b->len = 0;
-		return;
-	}
-	memmove(b->data, b->data + n, b->len - n);
-	b->len -= n;
-}
-
 void dbuf_reset(struct dbuf *b)
 {
 	b->len = 0;

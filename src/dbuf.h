@@ -26,8 +26,6 @@ bool dbuf_append_str(struct dbuf *b, const char *s);
 bool dbuf_append_byte(struct dbuf *b, uint8_t c);
 /* Keeps data NUL-terminated (the NUL is not counted in len); false on OOM. */
 bool dbuf_terminate(struct dbuf *b);
-/* Drops the first n bytes, moving the rest to the front. */
-void dbuf_consume(struct dbuf *b, size_t n);
 void dbuf_reset(struct dbuf *b);
 void dbuf_free(struct dbuf *b);
 /* Hands the bytes to the caller (NUL-terminated, caller frees) and empties b. */

@@ -27,6 +27,7 @@ struct dns_cache {
 	struct strtab *names;
 	struct dns_slot *slots; /* open addressing, power of two */
 	size_t nslots, count;
+	uint64_t dropped; /* answers refused at the cap */
 };
 
 struct dns_cache *dns_cache_new(struct strtab *names)
@@ -56,6 +57,7 @@ void dns_cache_clear(struct dns_cache *c)
 {
 	memset(c->slots, 0, c->nslots * sizeof(*c->slots));
 	c->count = 0;
+	c->dropped = 0;
 }
 
 static size_t addr_hash(const struct ip_addr *a)
@@ -96,8 +98,10 @@ static void remember(struct dns_cache *c, const struct ip_addr *a, const char *n
 		s->name = name; /* the latest answer is what the app would connect to */
 		return;
 	}
-	if (c->count >= DNS_CACHE_MAX)
+	if (c->count >= DNS_CACHE_MAX) {
+		c->dropped++;
 		return;
+	}
 	if ((c->count + 1) * 2 > c->nslots) {
 		if (grow(c) < 0)
 			return;
@@ -107,6 +111,8 @@ static void remember(struct dns_cache *c, const struct ip_addr *a, const char *n
 	s->name = name;
 	c->count++;
 }
+
+uint64_t dns_cache_dropped(const struct dns_cache *c) { return c->dropped; }
 
 const char *dns_cache_lookup(const struct dns_cache *c, const struct ip_addr *a)
 {

@@ -27,6 +27,9 @@ void dns_cache_clear(struct dns_cache *c);
 int dns_cache_learn(struct dns_cache *c, const uint8_t *msg, size_t len);
 /* The last name learnt for addr, or NULL. */
 const char *dns_cache_lookup(const struct dns_cache *c, const struct ip_addr *addr);
+/* Answers not recorded because the cache held DNS_CACHE_MAX addresses
+ * (since it was created or last cleared). */
+uint64_t dns_cache_dropped(const struct dns_cache *c);
 
 /* Reads the question name of a DNS message into out (dotted, lower case).
  * Returns its length, or -1 when malformed.  Exposed for tests and fuzzing. */

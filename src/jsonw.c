@@ -101,7 +101,7 @@ void jw_keyn(struct jsonw *w, const char *key, size_t n)
 /* Bytes that JSON strings carry as they are: printable ASCII but '"' and '\\'. */
 static inline bool plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-size_t jw_escape(char *dst, size_t cap, const void *src, size_t n)
+static size_t jw_escape(char *dst, size_t cap, const void *src, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = src;

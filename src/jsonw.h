@@ -52,8 +52,4 @@ void jw_null(struct jsonw *w);
 /* Starts the next array element on a new line with `indent` (for records). */
 void jw_newline(struct jsonw *w, const char *indent);
 
-/* Appends the JSON escaping of s[0..n) (without quotes) to dst (size cap),
- * as jw_strn writes it; returns the length it needs (like snprintf). */
-size_t jw_escape(char *dst, size_t cap, const void *s, size_t n);
-
 #endif

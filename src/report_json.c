@@ -185,6 +185,8 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_uint(w, a->cnt.dns_malformed);
 	jw_key(w, "addresses_learnt");
 	jw_uint(w, a->cnt.dns_addresses);
+	jw_key(w, "addresses_dropped");
+	jw_uint(w, a->cnt.dns_dropped);
 	jw_obj_end(w);
 	jw_obj_end(w);
 }

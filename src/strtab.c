@@ -124,8 +124,3 @@ const char *strtab_intern(struct strtab *t, const char *s, size_t len)
 	t->count++;
 	return copy;
 }
-
-size_t strtab_memory(const struct strtab *t)
-{
-	return t->memory + t->nslots * (sizeof(*t->slots) + sizeof(*t->hashes));
-}

@@ -15,6 +15,5 @@ struct strtab *strtab_new(void);
 void strtab_free(struct strtab *t);
 /* Returns the interned copy of s[0..len) (NUL-terminated), or NULL on OOM. */
 const char *strtab_intern(struct strtab *t, const char *s, size_t len);
-size_t strtab_memory(const struct strtab *t);
 
 #endif
