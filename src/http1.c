@@ -34,7 +34,7 @@ enum h1_state {
 #define LINE_MAX_BYTES 256
 
 struct h1_req {
-	struct http1_request v;
+	struct http_request v;
 	uint8_t *head;
 	struct dbuf body;
 	uint64_t *frames;
@@ -59,7 +59,7 @@ struct http1_conn {
 	struct h1_dir d[2];
 	struct h1_req *queue[HTTP1_MAX_PENDING];
 	size_t nqueue;
-	http1_request_fn on_request;
+	http_request_fn on_request;
 	void *ctx;
 	size_t max_body;
 	bool dead;
@@ -97,7 +97,7 @@ static bool looks_like_response(const uint8_t *data, size_t len)
 	return len >= 7 && memcmp(data, "HTTP/1.", 7) == 0;
 }
 
-struct http1_conn *http1_new(http1_request_fn on_request, void *ctx, size_t max_body, bool midstream)
+struct http1_conn *http1_new(http_request_fn on_request, void *ctx, size_t max_body, bool midstream)
 {
 	struct http1_conn *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -214,20 +214,11 @@ size_t http1_memory(const struct http1_conn *c)
 	return n;
 }
 
-const struct http1_header *http1_find_header(const struct http1_request *r, const char *name)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < r->nheaders; i++)
-		if (r->headers[i].name_len == n && strncasecmp(r->headers[i].name, name, n) == 0)
-			return &r->headers[i];
-	return NULL;
-}
-
 /* ---- header block parsing ---- */
 
 /* Splits a header block (NUL-terminated, in place) into lines; returns the
  * start-line's length or -1.  Fills headers, joining obs-fold lines. */
-static int parse_head(char *buf, size_t len, struct http1_header *h, size_t max, size_t *nh, bool *cut)
+static int parse_head(char *buf, size_t len, struct http_header *h, size_t max, size_t *nh, bool *cut)
 {
 	size_t pos = 0, n = 0;
 	*cut = false;
@@ -248,7 +239,7 @@ static int parse_head(char *buf, size_t len, struct http1_header *h, size_t max,
 		if (llen == 0)
 			break;
 		if ((line[0] == ' ' || line[0] == '\t') && n > 0) { /* obs-fold: join to the previous value */
-			struct http1_header *prev = &h[n - 1];
+			struct http_header *prev = &h[n - 1];
 			for (char *p = (char *)prev->value + prev->value_len; p < line; p++)
 				*p = ' ';
 			prev->value_len = (size_t)(line + llen - prev->value);
@@ -280,7 +271,7 @@ static int parse_head(char *buf, size_t len, struct http1_header *h, size_t max,
 	return (int)start_len;
 }
 
-static const struct http1_header *find(const struct http1_header *h, size_t n, const char *name)
+static const struct http_header *find(const struct http_header *h, size_t n, const char *name)
 {
 	size_t k = strlen(name);
 	for (size_t i = 0; i < n; i++)
@@ -290,7 +281,7 @@ static const struct http1_header *find(const struct http1_header *h, size_t n, c
 }
 
 /* Does the (last) transfer coding say chunked? */
-static bool is_chunked(const struct http1_header *te)
+static bool is_chunked(const struct http_header *te)
 {
 	if (!te)
 		return false;
@@ -302,7 +293,7 @@ static bool is_chunked(const struct http1_header *te)
 }
 
 /* Content-Length as a number; -1 when absent or invalid. */
-static long long content_length(const struct http1_header *cl)
+static long long content_length(const struct http_header *cl)
 {
 	if (!cl || cl->value_len == 0)
 		return -1;
@@ -339,7 +330,7 @@ static bool request_head_done(struct http1_conn *c, struct h1_dir *d)
 	dbuf_init(&r->body, c->max_body);
 	char *h = (char *)r->head;
 	bool cut;
-	int sl = h ? parse_head(h, len, r->v.headers, HTTP1_MAX_HEADERS, &r->v.nheaders, &cut) : -1;
+	int sl = h ? parse_head(h, len, r->v.headers, HTTP_MAX_HEADERS, &r->v.nheaders, &cut) : -1;
 	/* request-line: method SP request-target SP HTTP/1.x */
 	char *sp1 = sl > 0 ? memchr(h, ' ', (size_t)sl) : NULL;
 	char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(h + sl - sp1 - 1)) : NULL;
@@ -357,7 +348,12 @@ static bool request_head_done(struct http1_conn *c, struct h1_dir *d)
 	r->v.method_len = (size_t)(sp1 - h);
 	r->v.target = sp1 + 1;
 	r->v.target_len = (size_t)(sp2 - sp1 - 1);
-	r->v.minor_version = sp2[8] == '0' ? 0 : 1;
+	r->v.protocol = sp2[8] == '0' ? "http/1.0" : "http/1.1";
+	const struct http_header *host = find(r->v.headers, r->v.nheaders, "host");
+	if (host) {
+		r->v.host = host->value;
+		r->v.host_len = host->value_len;
+	}
 	r->is_head = r->v.method_len == 4 && memcmp(h, "HEAD", 4) == 0;
 	r->is_connect = r->v.method_len == 7 && memcmp(h, "CONNECT", 7) == 0;
 	for (size_t i = 0; i < d->nhframes; i++)
@@ -372,7 +368,7 @@ static bool request_head_done(struct http1_conn *c, struct h1_dir *d)
 		flush_queue(c, false);
 	}
 	c->queue[c->nqueue++] = r;
-	const struct http1_header *te = find(r->v.headers, r->v.nheaders, "transfer-encoding");
+	const struct http_header *te = find(r->v.headers, r->v.nheaders, "transfer-encoding");
 	long long cl = content_length(find(r->v.headers, r->v.nheaders, "content-length"));
 	if (is_chunked(te)) {
 		d->st = ST_CHUNK_SIZE;
@@ -410,10 +406,10 @@ static bool response_head_done(struct http1_conn *c, struct h1_dir *d)
 	if (!dbuf_terminate(&d->head))
 		return false;
 	h = (char *)d->head.data;
-	struct http1_header hdrs[HTTP1_MAX_HEADERS];
+	struct http_header hdrs[HTTP_MAX_HEADERS];
 	size_t nh;
 	bool cut;
-	int sl = parse_head(h, len, hdrs, HTTP1_MAX_HEADERS, &nh, &cut);
+	int sl = parse_head(h, len, hdrs, HTTP_MAX_HEADERS, &nh, &cut);
 	if (sl < 12 || strncmp(h, "HTTP/1.", 7) != 0 || h[8] != ' ')
 		return false;
 	int status = 0;
@@ -440,7 +436,7 @@ static bool response_head_done(struct http1_conn *c, struct h1_dir *d)
 		flush_queue(c, false);
 		return true;
 	}
-	const struct http1_header *te = find(hdrs, nh, "transfer-encoding");
+	const struct http_header *te = find(hdrs, nh, "transfer-encoding");
 	long long cl = content_length(find(hdrs, nh, "content-length"));
 	if (status < 200 || status == 204 || status == 304 || head_req)
 		d->st = ST_IDLE;

@@ -27,7 +27,7 @@ struct session {
 	uint64_t requests;
 };
 
-static void on_request(void *ctx, const struct http1_request *r);
+static void on_request(void *ctx, const struct http_request *r);
 
 static void become_http1(struct session *s)
 {
@@ -71,7 +71,7 @@ static void on_end(void *ctx, int dir)
 
 static const struct reasm_ops reasm_ops = { on_data, on_gap, on_end };
 
-static void on_request(void *ctx, const struct http1_request *r)
+static void on_request(void *ctx, const struct http_request *r)
 {
 	struct session *s = ctx;
 	struct audit *a = s->a;
@@ -85,17 +85,14 @@ static void on_request(void *ctx, const struct http1_request *r)
 	t.frames = r->frames;
 	t.nframes = r->nframes;
 	t.ts_ns = r->ts_ns;
-	t.protocol = r->minor_version == 0 ? "http/1.0" : "http/1.1";
+	t.protocol = r->protocol;
 	t.method = r->method;
 	t.method_len = r->method_len;
 	t.uri = r->target;
 	t.uri_len = r->target_len;
 	t.status = r->status;
-	const struct http1_header *host = http1_find_header(r, "host");
-	if (host) {
-		t.host = host->value;
-		t.host_len = host->value_len;
-	}
+	t.host = r->host;
+	t.host_len = r->host_len;
 	if (r->body_truncated)
 		t.truncated |= TX_TRUNC_BODY_CAP;
 	if (r->body_gap)

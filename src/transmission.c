@@ -60,7 +60,7 @@ size_t tx_host_name(const char *host, size_t len, char *buf, size_t cap)
 	return n;
 }
 
-void tx_fields_from_http(struct transmission *t, const struct http1_request *r, size_t max_decoded)
+void tx_fields_from_http(struct transmission *t, const struct http_request *r, size_t max_decoded)
 {
 	struct extract_ctx x = { .out = &t->fields, .max_depth = EXTRACT_DEFAULT_MAX_DEPTH };
 	const char *q = memchr(r->target, '?', r->target_len);
@@ -71,7 +71,7 @@ void tx_fields_from_http(struct transmission *t, const struct http1_request *r, 
 	}
 	char name[128];
 	for (size_t i = 0; i < r->nheaders; i++) {
-		const struct http1_header *h = &r->headers[i];
+		const struct http_header *h = &r->headers[i];
 		if (h->name_len == 6 && strncasecmp(h->name, "cookie", 6) == 0) {
 			extract_cookie(&x, (const uint8_t *)h->value, h->value_len);
 			continue;
@@ -88,8 +88,8 @@ void tx_fields_from_http(struct transmission *t, const struct http1_request *r, 
 	}
 	if (r->body_len == 0 || r->body_gap)
 		return; /* a body with a hole would decode into values never sent */
-	const struct http1_header *ce = http1_find_header(r, "content-encoding");
-	const struct http1_header *ct = http1_find_header(r, "content-type");
+	const struct http_header *ce = http_find_header(r, "content-encoding");
+	const struct http_header *ct = http_find_header(r, "content-type");
 	const uint8_t *body = r->body;
 	size_t len = r->body_len;
 	struct dbuf decoded;

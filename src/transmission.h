@@ -73,8 +73,8 @@ int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
 size_t tx_mask_value(const char *v, size_t len, char out[TX_MASK_MAX]);
 
 /* Fills t->fields from the request parts (query, headers, cookies, body). */
-struct http1_request;
-void tx_fields_from_http(struct transmission *t, const struct http1_request *r, size_t max_decoded);
+struct http_request;
+void tx_fields_from_http(struct transmission *t, const struct http_request *r, size_t max_decoded);
 
 /* The host name part of a Host header (no port, no brackets, lower case)
  * into buf; returns its length. */

@@ -8,7 +8,7 @@
 
 #include "http1.h"
 
-static void on_request(void *ctx, const struct http1_request *r)
+static void on_request(void *ctx, const struct http_request *r)
 {
 	size_t *sum = ctx;
 	/* touch every byte the view claims, so ASan checks the bounds */
