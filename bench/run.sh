@@ -73,3 +73,43 @@ for _ in range(3):
 w = statistics.median(times)
 print(f"classification: {n} fields in {w:.3f} s = {n / w / 1e6:.2f} M fields/s (signatures classify, I/O included)")
 PY
+
+# TLS: the same HTTPS capture replayed without and with its key log.  Built
+# on first use by bench/make-tls.sh (needs root for a network namespace);
+# skipped, saying so, when it cannot be built.
+tls=$dir/tls.pcap
+if [ ! -s "$tls" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "building $tls with bench/make-tls.sh (once) ..." >&2
+		OUT=$dir "$top/bench/make-tls.sh" >&2 || true
+	fi
+fi
+if [ ! -s "$tls" ] || [ ! -s "$dir/tls.keys" ]; then
+	echo "TLS decryption: skipped ($tls could not be built: bench/make-tls.sh needs root, curl, dumpcap)"
+	exit 0
+fi
+/usr/bin/python3 - "$pa" "$tls" "$dir/tls.keys" "$dir/pcapread" "$runs" <<'PY'
+import os, statistics, subprocess, sys, time
+pa, cap, keys, bare, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+modes = [
+    ("bare libpcap loop", [bare, cap]),
+    ("replay --list-requests, no keys", [pa, "replay", "--list-requests", cap]),
+    ("replay --list-requests --keylog (decrypted)", [pa, "replay", "--list-requests", "--keylog", keys, cap]),
+]
+subprocess.run(["cat", cap], stdout=subprocess.DEVNULL)
+res = {m[0]: [] for m in modes}
+for _ in range(runs):
+    for name, cmd in modes:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, ru = os.wait4(p.pid, 0)
+        res[name].append((time.perf_counter() - t0, ru.ru_maxrss / 1024))
+print(f"\nTLS capture: {cap}  ({runs} alternating runs, medians)")
+base = statistics.median(w for w, _ in res[modes[0][0]])
+nokeys = statistics.median(w for w, _ in res[modes[1][0]])
+for name, _ in modes:
+    w = statistics.median(x for x, _ in res[name])
+    print(f"{name:55} {w:8.3f} {w / base:6.2f}x {max(m for _, m in res[name]):13.1f}")
+keyed = statistics.median(w for w, _ in res[modes[2][0]])
+print(f"with keys / without keys: {keyed / nokeys:.2f}x")
+PY

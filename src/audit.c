@@ -11,6 +11,7 @@
 #include "dns.h"
 #include "dpi.h"
 #include "json_arena.h"
+#include "keylog.h"
 #include "policy.h"
 #include "profile.h"
 #include "session.h"
@@ -66,8 +67,15 @@ struct audit *audit_new(const struct audit_options *o)
 	a->flows = flow_table_new(&o->flows, on_flow_end, a);
 	a->tx = tx_spool_new(o->reveal_values);
 	a->policy = policy_new(o->profile, o->sigs);
+	if (a->policy && o->on_live_finding)
+		policy_set_live(a->policy, o->on_live_finding, o->live_ctx);
+	a->keylog = o->keylog;
+	if (!a->keylog) {
+		a->keylog = keylog_new();
+		a->own_keylog = true;
+	}
 	field_list_init(&a->scratch);
-	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx || !a->policy) {
+	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx || !a->policy || !a->keylog) {
 		audit_free(a);
 		return NULL;
 	}
@@ -83,6 +91,8 @@ void audit_free(struct audit *a)
 	field_list_free(&a->scratch);
 	free(a->cls);
 	policy_free(a->policy);
+	if (a->own_keylog)
+		keylog_free(a->keylog);
 	for (size_t i = 0; i < a->nlines; i++)
 		free(a->lines[i].text);
 	free(a->lines);
@@ -95,6 +105,8 @@ void audit_free(struct audit *a)
 		free(a->inputs[i].error);
 	}
 	free(a->inputs);
+	for (size_t i = 0; i < a->nflow_recs; i++)
+		free(a->flow_recs[i].tls);
 	free(a->flow_recs);
 	free(a);
 }
@@ -212,6 +224,40 @@ static int ensure_record(struct audit *a, uint32_t id)
 	return 0;
 }
 
+static const char *intern(struct audit *a, const char *s)
+{
+	return s[0] ? strtab_intern(a->names, s, strlen(s)) : NULL;
+}
+
+static void record_tls(struct audit *a, struct flow *f, struct flow_record *r, const struct tls_info *ti)
+{
+	struct flow_tls *t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	t->version = ti->version;
+	t->cipher_suite = ti->cipher_suite;
+	t->decryption = (uint8_t)ti->decryption;
+	t->failure = (uint8_t)ti->failure;
+	t->hello_retry = ti->hello_retry;
+	t->resumed = ti->resumed;
+	t->have_random = ti->have_random;
+	memcpy(t->client_random, ti->client_random, sizeof(t->client_random));
+	t->sni = intern(a, ti->sni);
+	t->alpn = intern(a, ti->alpn);
+	t->records_decrypted = ti->records_decrypted;
+	t->records_failed = ti->records_failed;
+	t->key_updates = ti->key_updates;
+	r->tls = t;
+	a->cnt.tls_decrypted += ti->decryption == TLS_DECRYPTED;
+	a->cnt.tls_failed += ti->decryption == TLS_FAILED;
+	a->cnt.tls_records_decrypted += ti->records_decrypted;
+	a->cnt.tls_records_failed += ti->records_failed;
+	if (t->sni && (!f->host || f->host_source == HOST_FROM_DNS_ANSWER || f->host_source == HOST_FROM_DPI)) {
+		r->host = t->sni;
+		r->host_source = HOST_FROM_SNI;
+	}
+}
+
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 {
 	struct audit *a = ctx;
@@ -246,13 +292,16 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	r->tcp_gap_bytes = sc.gap_bytes;
 	r->requests = sc.requests;
 	r->reasm_capped = sc.capped;
-	a->cnt.tls_flows += dpi_is_tls(f);
+	if (sc.has_tls)
+		record_tls(a, f, r, &sc.tls);
+	a->cnt.tls_flows += dpi_is_tls(f) || sc.has_tls;
 	a->cnt.quic_flows += dpi_is_quic(f);
 	a->cnt.tcp_gaps += sc.gaps;
 	a->cnt.tcp_gap_bytes += sc.gap_bytes;
 	a->cnt.http_resyncs += sc.resyncs;
 	a->cnt.http_bad_messages += sc.bad_messages;
 	a->cnt.flows_reasm_capped += sc.capped;
+	a->cnt.http2_hpack_errors += sc.hpack_errors;
 	if (f->id > a->nflow_recs)
 		a->nflow_recs = f->id;
 }
@@ -412,6 +461,11 @@ void audit_request(struct audit *a, struct flow *f, struct transmission *t)
 	}
 	policy_request(a->policy, seq, t->input, t->frame, t->ts_ns, t->flow_id, host, t->tls, cats,
 		       match_consent(a, t, host));
+}
+
+void audit_capture_mark(struct audit *a, const char *kind, uint64_t ts_ns)
+{
+	policy_add_mark(a->policy, strcmp(kind, "consent") == 0 ? CONSENT_GIVEN : CONSENT_WITHDRAWN, ts_ns, "capture");
 }
 
 void audit_finish(struct audit *a)

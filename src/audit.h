@@ -33,12 +33,18 @@ struct signatures;
 struct profile;
 struct policy;
 struct classification;
+struct finding;
 
 struct audit_options {
 	struct flow_limits flows;
 	const struct signatures *sigs; /* classifies fields and hosts; NULL: none */
 	const struct profile *profile; /* judges transmissions; NULL: only what needs none */
+	struct keylog *keylog;         /* TLS secrets (--keylog, capture DSBs); NULL: none */
 	FILE *list_requests;  /* when set, one TSV line per decoded request */
+	/* live capture: each finding of a request as soon as it is decoded
+	 * (policy_set_live); the report's findings still come from audit_finish */
+	void (*on_live_finding)(void *ctx, const struct finding *f);
+	void *live_ctx;
 	bool reveal_values;   /* report field values unmasked */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
 	bool no_report;       /* no report will be written: transmissions are not serialised */
@@ -49,6 +55,8 @@ struct audit_options {
 	const char *signatures_dir;
 	const char *const *marks; /* "consent:WHEN" or "withdrawal:WHEN" */
 	size_t nmarks;
+	const char *const *keylog_paths;
+	size_t nkeylog_paths;
 };
 
 void audit_default_options(struct audit_options *o);
@@ -62,6 +70,19 @@ struct input_record {
 	uint64_t frames;
 	uint64_t first_ts_ns, last_ts_ns;
 	char *error;       /* NULL, or the one-line reason the input failed */
+};
+
+/* What a TLS flow's handshake said and how decryption went. */
+struct flow_tls {
+	uint16_t version, cipher_suite;
+	uint8_t decryption;  /* enum tls_decryption */
+	uint8_t failure;     /* enum tls_failure */
+	bool hello_retry, resumed;
+	bool have_random;
+	uint8_t client_random[32]; /* to carve its key log lines */
+	const char *sni, *alpn;    /* interned; NULL when absent */
+	uint64_t records_decrypted, records_failed;
+	uint32_t key_updates;
 };
 
 struct flow_record {
@@ -80,6 +101,7 @@ struct flow_record {
 	uint64_t tcp_gaps, tcp_gap_bytes;
 	uint64_t requests;
 	bool reasm_capped;
+	struct flow_tls *tls; /* NULL unless the flow began with a TLS ClientHello */
 };
 
 struct audit_counters {
@@ -91,7 +113,9 @@ struct audit_counters {
 	uint64_t tcp_gaps, tcp_gap_bytes, flows_reasm_capped;
 	uint64_t http_resyncs, http_bad_messages;
 	uint64_t truncated_messages;
-	uint64_t tls_flows, quic_flows; /* none decrypted yet */
+	uint64_t tls_flows, quic_flows; /* as nDPI names them */
+	uint64_t tls_decrypted, tls_failed, tls_records_decrypted, tls_records_failed;
+	uint64_t http2_hpack_errors;
 };
 
 struct audit {
@@ -110,6 +134,8 @@ struct audit {
 	struct classification *cls; /* and their classifications */
 	size_t cls_cap;
 	struct policy *policy;
+	struct keylog *keylog;      /* opt.keylog, or an empty one of our own */
+	bool own_keylog;
 	bool marks_pending;         /* CLI frame:N consent marks still to be timed */
 	struct request_line *lines; /* --list-requests lines of the current input */
 	size_t nlines, lines_cap;
@@ -129,6 +155,8 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 		  uint32_t caplen, uint32_t wirelen);
 /* Ends every flow of the current input (and prints its request lines). */
 void audit_end_input(struct audit *a);
+/* A consent mark a capture carries ("consent" or "withdrawal"). */
+void audit_capture_mark(struct audit *a, const char *kind, uint64_t ts_ns);
 /* After the last input: decides phases and findings. */
 void audit_finish(struct audit *a);
 

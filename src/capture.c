@@ -24,7 +24,9 @@
 
 #include "audit.h"
 #include "decode.h"
+#include "keylog.h"
 #include "log.h"
+#include "pcapng_scan.h"
 
 #define MAX_DIR_DEPTH 32
 #define HASH_CHUNK (1u << 20)
@@ -228,41 +230,41 @@ static FILE *spool_stdin(char hex[65])
 	return tmp;
 }
 
-/* ---- error positions ---- */
-
-static uint32_t rd32(const uint8_t *p, bool swap)
-{
-	uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-	return swap ? __builtin_bswap32(v) : v;
-}
-
-/* Byte offset of the block holding packet number `frame` (1-based) in a
- * pcapng file, found by walking block headers.  Only called on the error
- * path, so the hot loop never asks the file for its position. */
-static long pcapng_frame_offset(int fd, uint64_t frame)
-{
-	long off = 0;
-	bool swap = false;
-	uint64_t packets = 0;
-	uint8_t h[12];
-	for (;;) {
-		ssize_t got = pread(fd, h, sizeof(h), off);
-		if (got < 8)
-			return off;
-		if (rd32(h, false) == 0x0a0d0d0a && got >= 12) /* section header: its own byte order */
-			swap = rd32(h + 8, false) != 0x1a2b3c4d;
-		uint32_t type = rd32(h, swap);
-		uint32_t len = rd32(h + 4, swap);
-		if (type == 6 || type == 3 || type == 2)
-			if (++packets == frame)
-				return off;
-		if (len < 12 || len % 4)
-			return off;
-		off += len;
-	}
-}
-
 /* ---- reading ---- */
+
+struct embedded {
+	struct audit *a;
+	const char *path;
+};
+
+static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t len, uint64_t offset)
+{
+	struct embedded *e = ctx;
+	char source[512];
+	snprintf(source, sizeof(source), "%s: decryption secrets block at byte offset %llu", e->path,
+		 (unsigned long long)offset);
+	if (type != PCAPNG_SECRETS_TLS) {
+		log_warn("%s: secrets type 0x%08x is not a TLS key log, skipped", source, type);
+		return;
+	}
+	keylog_add_text(e->a->keylog, (const char *)data, len, source);
+}
+
+static void on_mark(void *ctx, const char *kind, uint64_t ts_ns, uint64_t offset)
+{
+	struct embedded *e = ctx;
+	(void)offset;
+	audit_capture_mark(e->a, kind, ts_ns);
+}
+
+/* TLS secrets and consent marks a pcapng carries are known before its
+ * first packet is decoded, wherever in the file they were written. */
+static void read_embedded(struct audit *a, const char *path, int fd)
+{
+	static const struct pcapng_scan_ops ops = { on_secrets, on_mark };
+	struct embedded e = { a, path };
+	pcapng_scan(fd, &ops, &e);
+}
 
 static void fail(struct audit *a, int input, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -330,6 +332,8 @@ int capture_replay_file(struct audit *a, const char *path)
 		pcap_close(pc);
 		goto out;
 	}
+	if (strcmp(in->format, "pcapng") == 0)
+		read_embedded(a, path, fd);
 	audit_begin_input(a, input, dlt);
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
@@ -343,7 +347,7 @@ int capture_replay_file(struct audit *a, const char *path)
 		offset += 16 + (long)hdr->caplen;
 	}
 	if (r == PCAP_ERROR) {
-		long at = strcmp(in->format, "pcapng") == 0 ? pcapng_frame_offset(fd, frame + 1) : offset;
+		long at = strcmp(in->format, "pcapng") == 0 ? (long)pcapng_packet_offset(fd, frame + 1) : offset;
 		fail(a, input, path, "%s (at frame %llu / byte offset %ld)", pcap_geterr(pc),
 		     (unsigned long long)frame + 1, at);
 	} else {

@@ -34,7 +34,9 @@
 
 #include "audit.h"
 #include "config.h"
+#include "dbuf.h"
 #include "decode.h"
+#include "keylog.h"
 #include "log.h"
 #include "policy.h"
 
@@ -47,6 +49,8 @@
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 1u
 #define BT_EPB 6u
+#define BT_DSB 10u
+#define SECRETS_TLS_KEYLOG 0x544c534bu
 #define OPT_ENDOFOPT 0
 #define OPT_COMMENT 1
 #define OPT_SHB_USERAPPL 4
@@ -283,6 +287,36 @@ static void write_epb(struct out *o, uint32_t iface, uint64_t ts_ns, const uint8
 	out_u32(o, len);
 }
 
+/* A Decryption Secrets Block: Wireshark opens the carved TLS flows
+ * decrypted with no key log beside the file. */
+static void write_dsb(struct out *o, const char *keylog, size_t n)
+{
+	if (!n)
+		return;
+	uint32_t len = 20 + pad4(n);
+	out_u32(o, BT_DSB);
+	out_u32(o, len);
+	out_u32(o, SECRETS_TLS_KEYLOG);
+	out_u32(o, (uint32_t)n);
+	out_bytes(o, keylog, n);
+	out_pad(o, n);
+	out_u32(o, len);
+}
+
+/* Appends the key log lines of flow `id` (when it is a TLS flow whose
+ * secrets the audit had) to b. */
+static void flow_keylog(const struct audit *a, uint32_t id, struct dbuf *b)
+{
+	const struct flow_tls *t = id && id <= a->nflow_recs ? a->flow_recs[id - 1].tls : NULL;
+	const struct keylog_entry *e = t && t->have_random ? keylog_find(a->keylog, t->client_random) : NULL;
+	if (!e)
+		return;
+	char lines[1024];
+	size_t n = keylog_format(e, lines, sizeof(lines));
+	if (n < sizeof(lines))
+		dbuf_append(b, lines, n);
+}
+
 static char *join_path(const char *dir, const char *name)
 {
 	size_t n = strlen(dir);
@@ -465,6 +499,13 @@ static int carve_input(struct carver *c, int input, const struct task *tasks, si
 	}
 	uint32_t ev_iface = c->ev_ifaces++;
 	write_idb(&c->ev, in->dlt);
+	struct dbuf keys;
+	dbuf_init(&keys, 0);
+	for (size_t k = 0; k < n; k++)
+		if (k == 0 || tasks[k].flow_id != tasks[k - 1].flow_id)
+			flow_keylog(c->a, tasks[k].flow_id, &keys);
+	write_dsb(&c->ev, (const char *)keys.data, keys.len);
+	dbuf_free(&keys);
 	struct out outs[CARVE_MAX_OPEN];
 	for (size_t b = 0; b < n; b += CARVE_MAX_OPEN) {
 		size_t m = n - b < CARVE_MAX_OPEN ? n - b : CARVE_MAX_OPEN;
@@ -479,6 +520,11 @@ static int carve_input(struct carver *c, int input, const struct task *tasks, si
 				break;
 			}
 			write_idb(&outs[opened], in->dlt);
+			struct dbuf fk;
+			dbuf_init(&fk, 0);
+			flow_keylog(c->a, tasks[b + opened].flow_id, &fk);
+			write_dsb(&outs[opened], (const char *)fk.data, fk.len);
+			dbuf_free(&fk);
 		}
 		if (rc == 0)
 			rc = carve_pass(c, input, tasks + b, m, outs, b == 0 ? &c->ev : NULL, ev_iface);

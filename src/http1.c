@@ -63,6 +63,7 @@ struct http1_conn {
 	void *ctx;
 	size_t max_body;
 	bool dead;
+	bool h2c; /* dead because a 101 switched to HTTP/2 cleartext */
 	struct http1_stats st;
 };
 
@@ -204,6 +205,7 @@ void http1_free(struct http1_conn *c)
 }
 
 bool http1_done(const struct http1_conn *c) { return c->dead; }
+bool http1_upgraded_h2c(const struct http1_conn *c) { return c->h2c; }
 const struct http1_stats *http1_stats(const struct http1_conn *c) { return &c->st; }
 
 size_t http1_memory(const struct http1_conn *c)
@@ -429,6 +431,8 @@ static bool response_head_done(struct http1_conn *c, struct h1_dir *d)
 	d->head.len = 0;
 	if (status == 101 || (connect && status >= 200 && status < 300)) {
 		/* the connection now carries another protocol */
+		const struct http_header *up = find(hdrs, nh, "upgrade");
+		c->h2c = status == 101 && up && up->value_len == 3 && strncasecmp(up->value, "h2c", 3) == 0;
 		c->dead = true;
 		c->d[0].st = c->d[1].st = ST_DEAD;
 		if (c->d[0].req)
@@ -539,11 +543,12 @@ static void message_complete(struct http1_conn *c, struct h1_dir *d, int dir, ui
 	message_done(c, d, dir);
 }
 
-void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint64_t origin, uint64_t frame,
-		uint64_t ts_ns)
+size_t http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint64_t origin, uint64_t frame,
+		  uint64_t ts_ns)
 {
 	struct h1_dir *d = &c->d[dir];
-	const uint8_t *end = p + n;
+	const uint8_t *start = p, *end = p + n;
+	bool was_dead = c->dead;
 	while (p < end && !c->dead) {
 		size_t left = (size_t)(end - p), k;
 		bool done, overflow;
@@ -591,7 +596,7 @@ void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint6
 				}
 				d->head_frame = frame;
 				d->prev = end[-1];
-				return;
+				return n;
 			}
 			k = endpos - old;
 			d->head.len = endpos;
@@ -682,11 +687,13 @@ void http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint6
 			continue;
 		}
 		case ST_DEAD:
-			return;
+			return n;
 		}
 	}
 	if (n)
 		d->prev = end[-1];
+	/* the bytes after a 101 to h2c are HTTP/2, not this parser's */
+	return !was_dead && c->h2c ? (size_t)(p - start) : n;
 }
 
 void http1_gap(struct http1_conn *c, int dir, uint64_t len)

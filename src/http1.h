@@ -39,14 +39,21 @@ void http1_free(struct http1_conn *c);
 
 /* `len` bytes of direction `dir`, carried by frame `origin`; `frame` and
  * `ts_ns` are the packet being processed, which completes any message these
- * bytes complete (they differ when reassembly releases buffered bytes). */
-void http1_data(struct http1_conn *c, int dir, const uint8_t *data, size_t len, uint64_t origin,
-		uint64_t frame, uint64_t ts_ns);
+ * bytes complete (they differ when reassembly releases buffered bytes).
+ * Returns the bytes it consumed: `len`, except when a `101 Switching
+ * Protocols` with `Upgrade: h2c` ends within them: the bytes after it are
+ * the server's first HTTP/2 bytes, for http2.c. */
+size_t http1_data(struct http1_conn *c, int dir, const uint8_t *data, size_t len, uint64_t origin,
+		  uint64_t frame, uint64_t ts_ns);
 void http1_gap(struct http1_conn *c, int dir, uint64_t len);
 void http1_end(struct http1_conn *c, int dir);
 /* True once the connection stopped being HTTP/1 (e.g. an upgrade): the
  * caller may stop feeding it. */
 bool http1_done(const struct http1_conn *c);
+/* True once a `101` with `Upgrade: h2c` switched the connection to HTTP/2
+ * (cleartext); the request on stream 1 was this connection's last HTTP/1
+ * request, already handed over. */
+bool http1_upgraded_h2c(const struct http1_conn *c);
 const struct http1_stats *http1_stats(const struct http1_conn *c);
 /* Bytes held (header and body buffers), for memory accounting. */
 size_t http1_memory(const struct http1_conn *c);

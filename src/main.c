@@ -19,6 +19,8 @@
 #include "capture.h"
 #include "carve.h"
 #include "config.h"
+#include "keylog.h"
+#include "live.h"
 #include "log.h"
 #include "policy.h"
 #include "profile.h"
@@ -32,6 +34,7 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  replay      audit pcap/pcapng captures (files, directories, - for stdin)\n"
+	"  capture     capture live on an interface into a session file, audit as it goes\n"
 	"  signatures  check the signature set, or explain how a value is classified\n"
 	"  verify      run the audit a report records again and confirm its findings\n"
 	"  help        show the usage of a command: privaudit help replay\n"
@@ -57,6 +60,9 @@ static const char usage_replay[] =
 	"                          frame:N (a frame of the first capture)\n"
 	"      --withdraw-at WHEN  the user withdrew consent at WHEN (repeatable, as is\n"
 	"                          --consent-at)\n"
+	"      --keylog FILE       TLS secrets in NSS key log format (SSLKEYLOGFILE), to\n"
+	"                          decrypt TLS (repeatable); secrets embedded in a pcapng\n"
+	"                          (Decryption Secrets Blocks) are used without it\n"
 	"      --carve DIR         write each finding's flow as DIR/F0001.pcapng..., all of\n"
 	"                          them as DIR/evidence.pcapng, and DIR/SHA256SUMS\n"
 	"      --signatures DIR    classify with the signature set in DIR (default: the\n"
@@ -95,6 +101,43 @@ static const char usage_signatures[] =
 	"classify reads lines `path<TAB>key<TAB>value` and writes for each\n"
 	"         `category<TAB>rule<TAB>confidence` (`none` when not classified)\n";
 
+static const char usage_capture[] =
+	"usage: privaudit capture -i IFACE -w SESSION.pcapng [options]\n"
+	"       privaudit capture --list-interfaces\n"
+	"\n"
+	"Captures on IFACE (libpcap; -i any for every interface), writes every packet,\n"
+	"consent mark and TLS key to the pcapng session file, prints each finding as\n"
+	"its request is decoded, and writes the report when stopped (Ctrl-C or SIGTERM;\n"
+	"a second one aborts).  `privaudit replay SESSION.pcapng` gives the same report.\n"
+	"\n"
+	"options:\n"
+	"  -i, --interface IFACE   the interface to capture on\n"
+	"  -w, --write FILE        the session file (pcapng)\n"
+	"  -f, --filter BPF        capture only what the filter passes (tcpdump syntax)\n"
+	"  -C MB                   start a new session file before one passes MB megabytes\n"
+	"                          (10^6 bytes): FILE-00001.pcapng, FILE-00002.pcapng...\n"
+	"  -G SECONDS              start a new session file every SECONDS (same names)\n"
+	"      --user NAME         the user to run as after opening the interface when\n"
+	"                          started as root (default nobody); it writes the files\n"
+	"      --list-interfaces   list the interfaces and exit\n"
+	"  -o, --output FILE       write the report to FILE (default: standard output)\n"
+	"      --format FORMAT     json, text or md (default: json with -o, else text)\n"
+	"      --profile APP.yaml  judge transmissions against the app's profile\n"
+	"      --keylog FILE       TLS key log (SSLKEYLOGFILE), read again as it grows; its\n"
+	"                          lines go into the session file (repeatable)\n"
+	"      --signatures DIR, --reveal-values, --flows-only, --max-body MIB,\n"
+	"      --max-flows N, --max-memory MIB, --tcp-timeout SEC, --udp-timeout SEC\n"
+	"                          as for replay\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"During the capture: c (consent) and w (withdrawal) on a terminal, or SIGUSR1\n"
+	"and SIGUSR2, record a consent mark.  See docs/capturing.md.\n"
+	"exit status: 0 no findings, 1 findings, 2 usage, capture or write error,\n"
+	"130 aborted\n";
+
+/* The command whose help a usage error points to. */
+static const char *usage_command = "replay";
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -105,7 +148,7 @@ static int usage_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_error("%s", msg);
-	fputs("Try 'privaudit help replay'.\n", stderr);
+	fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
 	return EXIT_ERROR;
 }
 
@@ -135,6 +178,9 @@ enum {
 	OPT_CONSENT_AT,
 	OPT_WITHDRAW_AT,
 	OPT_CARVE,
+	OPT_KEYLOG,
+	OPT_USER,
+	OPT_LIST_INTERFACES,
 };
 
 /* Loads the signature set, printing its problems; NULL (after printing) on error. */
@@ -242,6 +288,85 @@ static int write_report(FILE *f, struct audit *a, const char *format)
 	return report_write_json(f, a);
 }
 
+/* The audit options replay and capture share.  Returns 1 when c is one of
+ * them (applied to opt), 0 when it is not, -1 after a usage error. */
+static int audit_option(int c, const char *arg, struct audit_options *opt)
+{
+	unsigned long long v;
+	switch (c) {
+	case OPT_MAX_FLOWS:
+		if (!parse_count(arg, 1ULL << 30, &v)) {
+			usage_error("--max-flows wants a positive number, not '%s'", arg);
+			return -1;
+		}
+		opt->flows.max_flows = (size_t)v;
+		return 1;
+	case OPT_MAX_MEMORY:
+		if (!parse_count(arg, 1ULL << 20, &v)) {
+			usage_error("--max-memory wants a positive number of MiB, not '%s'", arg);
+			return -1;
+		}
+		opt->flows.max_memory = (size_t)v << 20;
+		return 1;
+	case OPT_TCP_TIMEOUT:
+	case OPT_UDP_TIMEOUT:
+		if (!parse_count(arg, 86400ULL * 365, &v)) {
+			usage_error("a timeout wants a positive number of seconds, not '%s'", arg);
+			return -1;
+		}
+		*(c == OPT_TCP_TIMEOUT ? &opt->flows.tcp_idle_ns : &opt->flows.udp_idle_ns) = v * 1000000000ULL;
+		return 1;
+	case OPT_FLOWS_ONLY:
+		opt->flows_only = true;
+		return 1;
+	case OPT_REVEAL_VALUES:
+		opt->reveal_values = true;
+		return 1;
+	case OPT_MAX_BODY:
+		if (!parse_count(arg, 4096, &v)) {
+			usage_error("--max-body wants a number of MiB from 1 to 4096, not '%s'", arg);
+			return -1;
+		}
+		opt->max_body = opt->max_decoded = (size_t)v << 20;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Loads the app profile, printing its problems; NULL (after printing) on error. */
+static struct profile *load_profile(const char *path, const struct signatures *sigs)
+{
+	int nerr = 0;
+	struct profile *p = profile_load(path, sigs, stderr, &nerr);
+	if (!p)
+		log_error("%s: %d problem%s in the profile", path, nerr, nerr == 1 ? "" : "s");
+	return p;
+}
+
+/* Writes the report to f, the opened -o FILE (closed here), or without one
+ * to standard output; with -o and a terminal on standard output the text
+ * summary is shown there too.  Returns 0, or -1 (printed). */
+static int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests)
+{
+	int rc = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	if (f) {
+		rc = write_report(f, a, format ? format : "json");
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc < 0)
+			log_error("%s: cannot write report: %s", output, strerror(errno));
+		if (tty && !list_requests)
+			report_write_text(stdout, a);
+	} else if (!list_requests) {
+		rc = write_report(stdout, a, format ? format : tty ? "text" : "json");
+	}
+	if (fflush(stdout) != 0)
+		rc = -1;
+	return rc;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -260,6 +385,7 @@ static int cmd_replay(int argc, char **argv)
 		{ "consent-at", required_argument, NULL, OPT_CONSENT_AT },
 		{ "withdraw-at", required_argument, NULL, OPT_WITHDRAW_AT },
 		{ "carve", required_argument, NULL, OPT_CARVE },
+		{ "keylog", required_argument, NULL, OPT_KEYLOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -270,8 +396,9 @@ static int cmd_replay(int argc, char **argv)
 	static char mark_records[64][256];
 	enum consent_kind mark_kinds[64];
 	size_t nmarks = 0;
+	const char *keylogs[64];
+	size_t nkeylogs = 0;
 	bool list_requests = false;
-	unsigned long long v;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f:h", longopts, NULL)) != -1) {
@@ -287,25 +414,6 @@ static int cmd_replay(int argc, char **argv)
 		case OPT_LIST_REQUESTS:
 			list_requests = true;
 			break;
-		case OPT_MAX_FLOWS:
-			if (!parse_count(optarg, 1ULL << 30, &v))
-				return usage_error("--max-flows wants a positive number, not '%s'", optarg);
-			opt.flows.max_flows = (size_t)v;
-			break;
-		case OPT_MAX_MEMORY:
-			if (!parse_count(optarg, 1ULL << 20, &v))
-				return usage_error("--max-memory wants a positive number of MiB, not '%s'", optarg);
-			opt.flows.max_memory = (size_t)v << 20;
-			break;
-		case OPT_TCP_TIMEOUT:
-		case OPT_UDP_TIMEOUT:
-			if (!parse_count(optarg, 86400ULL * 365, &v))
-				return usage_error("a timeout wants a positive number of seconds, not '%s'", optarg);
-			*(c == OPT_TCP_TIMEOUT ? &opt.flows.tcp_idle_ns : &opt.flows.udp_idle_ns) = v * 1000000000ULL;
-			break;
-		case OPT_FLOWS_ONLY:
-			opt.flows_only = true;
-			break;
 		case OPT_SIGNATURES:
 			sigdir = optarg;
 			break;
@@ -314,6 +422,11 @@ static int cmd_replay(int argc, char **argv)
 			break;
 		case OPT_CARVE:
 			carve_dir = optarg;
+			break;
+		case OPT_KEYLOG:
+			if (nkeylogs == sizeof(keylogs) / sizeof(*keylogs))
+				return usage_error("too many key logs");
+			keylogs[nkeylogs++] = optarg;
 			break;
 		case OPT_CONSENT_AT:
 		case OPT_WITHDRAW_AT:
@@ -324,20 +437,19 @@ static int cmd_replay(int argc, char **argv)
 				 c == OPT_CONSENT_AT ? "consent" : "withdrawal", optarg);
 			marks[nmarks++] = optarg;
 			break;
-		case OPT_REVEAL_VALUES:
-			opt.reveal_values = true;
-			break;
-		case OPT_MAX_BODY:
-			if (!parse_count(optarg, 4096, &v))
-				return usage_error("--max-body wants a number of MiB from 1 to 4096, not '%s'", optarg);
-			opt.max_body = opt.max_decoded = (size_t)v << 20;
-			break;
 		case 'h':
 			fputs(usage_replay, stdout);
 			return EXIT_CLEAN;
 		default:
-			fputs("Try 'privaudit help replay'.\n", stderr);
-			return EXIT_ERROR;
+			switch (audit_option(c, optarg, &opt)) {
+			case 1:
+				break;
+			case 0:
+				fputs("Try 'privaudit help replay'.\n", stderr);
+				return EXIT_ERROR;
+			default:
+				return EXIT_ERROR;
+			}
 		}
 	}
 	if (optind >= argc)
@@ -351,14 +463,9 @@ static int cmd_replay(int argc, char **argv)
 		return EXIT_ERROR;
 	opt.sigs = sigs;
 	struct profile *profile = NULL;
-	if (profile_path) {
-		int nerr = 0;
-		profile = profile_load(profile_path, sigs, stderr, &nerr);
-		if (!profile) {
-			log_error("%s: %d problem%s in the profile", profile_path, nerr, nerr == 1 ? "" : "s");
-			signatures_free(sigs);
-			return EXIT_ERROR;
-		}
+	if (profile_path && !(profile = load_profile(profile_path, sigs))) {
+		signatures_free(sigs);
+		return EXIT_ERROR;
 	}
 	opt.profile = profile;
 	opt.signatures_dir = sigdir ? sigdir : signatures_default_dir();
@@ -367,6 +474,17 @@ static int cmd_replay(int argc, char **argv)
 		mark_list[i] = mark_records[i];
 	opt.marks = mark_list;
 	opt.nmarks = nmarks;
+	opt.keylog_paths = keylogs;
+	opt.nkeylog_paths = nkeylogs;
+	struct keylog *keylog = keylog_new();
+	for (size_t i = 0; keylog && i < nkeylogs; i++)
+		if (keylog_add_file(keylog, keylogs[i]) < 0) {
+			keylog_free(keylog);
+			profile_free(profile);
+			signatures_free(sigs);
+			return EXIT_ERROR;
+		}
+	opt.keylog = keylog;
 	struct path_list paths = { 0 };
 	struct audit *a = audit_new(&opt);
 	for (size_t i = 0; a && i < nmarks; i++) {
@@ -399,39 +517,197 @@ static int cmd_replay(int argc, char **argv)
 			 (unsigned long long)unseen);
 	audit_finish(a);
 
-	int rc = 0;
-	bool tty = isatty(STDOUT_FILENO);
-	if (output) {
-		FILE *f = fopen(output, "w");
-		if (!f) {
-			log_error("%s: cannot write report: %s", output, strerror(errno));
-			audit_free(a);
-			profile_free(profile);
-			signatures_free(sigs);
-			return EXIT_ERROR;
-		}
-		rc = write_report(f, a, format ? format : "json");
-		if (fclose(f) != 0)
-			rc = -1;
-		if (rc < 0)
-			log_error("%s: cannot write report: %s", output, strerror(errno));
-		if (tty && !list_requests)
-			report_write_text(stdout, a);
-	} else if (!list_requests) {
-		rc = write_report(stdout, a, format ? format : tty ? "text" : "json");
+	FILE *f = NULL;
+	if (output && !(f = fopen(output, "w"))) {
+		log_error("%s: cannot write report: %s", output, strerror(errno));
+		audit_free(a);
+		profile_free(profile);
+		signatures_free(sigs);
+		return EXIT_ERROR;
 	}
-	if (fflush(stdout) != 0)
-		rc = -1;
+	int rc = emit_report(a, f, output, format, list_requests);
 	if (carve_dir && carve_evidence(carve_dir, a) < 0)
 		rc = -1;
 	const struct finding *fd;
 	size_t findings = policy_findings(a->policy, &fd);
 	audit_free(a);
+	keylog_free(keylog);
 	profile_free(profile);
 	signatures_free(sigs);
 	if (rc < 0 || input_failed)
 		return EXIT_ERROR;
 	return findings ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+/* -C MB / -G SECONDS */
+static bool parse_rotation(const char *arg, unsigned long long max, unsigned long long scale, uint64_t *out)
+{
+	unsigned long long v;
+	if (!parse_count(arg, max, &v))
+		return false;
+	*out = v * scale;
+	return true;
+}
+
+static int cmd_capture(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "list-interfaces", no_argument, NULL, OPT_LIST_INTERFACES },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
+		{ "keylog", required_argument, NULL, OPT_KEYLOG },
+		{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },
+		{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },
+		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+		{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
+		{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	usage_command = "capture";
+	struct audit_options opt;
+	audit_default_options(&opt);
+	struct live_config cfg = { 0 };
+	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL;
+	const char *keylogs[64];
+	size_t nkeylogs = 0;
+	bool list = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:w:f:o:C:G:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			cfg.iface = optarg;
+			break;
+		case 'w':
+			cfg.session = optarg;
+			break;
+		case 'f':
+			cfg.filter = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "md") != 0)
+				return usage_error("unknown format '%s' (json, text or md)", optarg);
+			format = optarg;
+			break;
+		case 'C':
+			if (!parse_rotation(optarg, 1ULL << 30, 1000000ULL, &cfg.rotate_bytes))
+				return usage_error("-C wants a positive number of megabytes, not '%s'", optarg);
+			break;
+		case 'G':
+			if (!parse_rotation(optarg, 86400ULL * 365, 1000000000ULL, &cfg.rotate_ns))
+				return usage_error("-G wants a positive number of seconds, not '%s'", optarg);
+			break;
+		case OPT_USER:
+			cfg.user = optarg;
+			break;
+		case OPT_LIST_INTERFACES:
+			list = true;
+			break;
+		case OPT_PROFILE:
+			profile_path = optarg;
+			break;
+		case OPT_SIGNATURES:
+			sigdir = optarg;
+			break;
+		case OPT_KEYLOG:
+			if (nkeylogs == sizeof(keylogs) / sizeof(*keylogs))
+				return usage_error("too many key logs");
+			keylogs[nkeylogs++] = optarg;
+			break;
+		case 'h':
+			fputs(usage_capture, stdout);
+			return EXIT_CLEAN;
+		default:
+			switch (audit_option(c, optarg, &opt)) {
+			case 1:
+				break;
+			case 0:
+				fputs("Try 'privaudit help capture'.\n", stderr);
+				return EXIT_ERROR;
+			default:
+				return EXIT_ERROR;
+			}
+		}
+	}
+	if (optind < argc)
+		return usage_error("capture takes no operands ('%s')", argv[optind]);
+	if (list)
+		return live_list_interfaces(stdout) == 0 ? EXIT_CLEAN : EXIT_ERROR;
+	if (!cfg.iface || !cfg.session)
+		return usage_error("%s", "capture needs -i IFACE and -w SESSION.pcapng");
+
+	/* the interface first: a wrong name, filter or missing privilege is
+	 * reported before the signatures are loaded */
+	struct live *l = live_open(&cfg);
+	if (!l)
+		return EXIT_ERROR;
+	struct signatures *sigs = load_signatures(sigdir);
+	struct profile *profile = NULL;
+	struct keylog *keylog = keylog_new();
+	struct audit *a = NULL;
+	FILE *f = NULL;
+	int rc = EXIT_ERROR;
+	if (!sigs || (profile_path && !(profile = load_profile(profile_path, sigs))))
+		goto out;
+	if (!keylog) {
+		log_error("out of memory");
+		goto out;
+	}
+	opt.sigs = sigs;
+	opt.profile = profile;
+	opt.signatures_dir = sigdir ? sigdir : signatures_default_dir();
+	/* the key log paths are not recorded: the session file carries the keys,
+	 * so its replay needs no --keylog and reports the same options */
+	opt.keylog = keylog;
+	opt.on_live_finding = live_finding;
+	opt.live_ctx = l;
+	if (!(a = audit_new(&opt))) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (live_add_keylogs(l, keylog, keylogs, nkeylogs) < 0 || live_drop_privileges(l) < 0)
+		goto out;
+	/* opened now, as the user the files are written as, so that a report
+	 * that cannot be written is known before the session, not after it */
+	if (output && !(f = fopen(output, "w"))) {
+		log_error("%s: cannot write report: %s", output, strerror(errno));
+		goto out;
+	}
+	enum live_status st = live_run(l, a);
+	if (st == LIVE_NOT_STARTED)
+		goto out;
+	audit_finish(a);
+	live_late_findings(l);
+	/* the finding lines are on standard output: the report joins them as a
+	 * summary unless JSON or Markdown is asked for */
+	int wrc = emit_report(a, f, output, format ? format : output ? "json" : "text", false);
+	f = NULL;
+	const struct finding *fd;
+	if (wrc < 0 || st == LIVE_FAILED)
+		rc = EXIT_ERROR;
+	else
+		rc = policy_findings(a->policy, &fd) ? EXIT_FINDINGS : EXIT_CLEAN;
+out:
+	if (f)
+		fclose(f);
+	audit_free(a);
+	live_free(l);
+	keylog_free(keylog);
+	profile_free(profile);
+	signatures_free(sigs);
+	return rc;
 }
 
 /* Appends s to a NULL-terminated argument vector (fixed capacity). */
@@ -538,6 +814,12 @@ static int cmd_verify(int argc, char **argv, const char *self)
 	}
 	json_t *m;
 	size_t i;
+	json_array_foreach(json_object_get(opts, "keylogs"), i, m) {
+		if (!json_string_value(m))
+			continue;
+		argv_add(v, &n, cap, "--keylog");
+		argv_add(v, &n, cap, json_string_value(m));
+	}
 	json_array_foreach(json_object_get(opts, "marks"), i, m) {
 		const char *s = json_string_value(m);
 		if (!s)
@@ -620,6 +902,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		if (argc > 2 && strcmp(argv[2], "replay") == 0)
 			fputs(usage_replay, stdout);
+		else if (argc > 2 && strcmp(argv[2], "capture") == 0)
+			fputs(usage_capture, stdout);
 		else if (argc > 2 && strcmp(argv[2], "signatures") == 0)
 			fputs(usage_signatures, stdout);
 		else if (argc > 2 && strcmp(argv[2], "verify") == 0)
@@ -632,6 +916,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(cmd, "capture") == 0)
+		return cmd_capture(argc - 1, argv + 1);
 	if (strcmp(cmd, "signatures") == 0)
 		return cmd_signatures(argc - 1, argv + 1);
 	if (strcmp(cmd, "verify") == 0) {

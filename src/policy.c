@@ -44,6 +44,9 @@ struct policy {
 	size_t nrcpt;
 	uint64_t necessary_mask, sensitive_mask;
 	const char *first_party_parent; /* the first party's group in signatures/organizations */
+	void (*live_fn)(void *ctx, const struct finding *f); /* policy_set_live */
+	void *live_ctx;
+	bool judging_live; /* add_finding hands findings to live_fn instead of keeping them */
 };
 
 static const char *const phase_names[] = { "before_consent", "after_consent", "after_withdrawal" };
@@ -197,6 +200,11 @@ bool policy_add_cli_mark(struct policy *p, enum consent_kind kind, const char *w
 	return parse_rfc3339(when, &ns) && add_event(p, kind, ns, -1, 0, "cli", true);
 }
 
+void policy_add_mark(struct policy *p, enum consent_kind kind, uint64_t ts_ns, const char *source)
+{
+	add_event(p, kind, ts_ns, -1, 0, source, true);
+}
+
 void policy_note_frame(struct policy *p, int input, uint64_t frame, uint64_t ts_ns)
 {
 	if (input != 0)
@@ -247,6 +255,8 @@ int policy_match_consent(const struct policy *p, const char *host, const char *m
 	return -1;
 }
 
+static void judge_request(struct policy *p, const struct request *q);
+
 void policy_request(struct policy *p, long tx_seq, int input, uint64_t frame, uint64_t ts_ns, uint32_t flow_id,
 		    const char *host, bool tls, uint64_t cats, int consent_rule)
 {
@@ -269,6 +279,17 @@ void policy_request(struct policy *p, long tx_seq, int input, uint64_t frame, ui
 	q->host = host;
 	q->tls = tls;
 	q->cats = cats;
+	if (p->live_fn && cats) {
+		p->judging_live = true;
+		judge_request(p, q);
+		p->judging_live = false;
+	}
+}
+
+void policy_set_live(struct policy *p, void (*fn)(void *ctx, const struct finding *f), void *ctx)
+{
+	p->live_fn = fn;
+	p->live_ctx = ctx;
 }
 
 /* ---- judging ---- */
@@ -293,22 +314,30 @@ static int by_event_time(const void *a, const void *b)
 	return x->frame < y->frame ? -1 : x->frame > y->frame;
 }
 
-/* The latest resolved event before the point, or NULL. */
+/* The latest resolved event before the point, or NULL.  Events are compared,
+ * not taken in array order: they are sorted only by policy_finish, and a live
+ * judgement sees them in arrival order. */
 static const struct consent_event *last_event(const struct policy *p, uint64_t ts, int input, uint64_t frame)
 {
 	const struct consent_event *last = NULL;
-	for (size_t i = 0; i < p->nev; i++)
-		if (p->ev[i].resolved && event_before(&p->ev[i], ts, input, frame))
-			last = &p->ev[i];
+	for (size_t i = 0; i < p->nev; i++) {
+		const struct consent_event *e = &p->ev[i];
+		if (e->resolved && event_before(e, ts, input, frame) &&
+		    (!last || !event_before(e, last->ts_ns, last->input, last->frame)))
+			last = e;
+	}
 	return last;
 }
 
 static const struct consent_event *first_consent(const struct policy *p)
 {
-	for (size_t i = 0; i < p->nev; i++)
-		if (p->ev[i].resolved && p->ev[i].kind == CONSENT_GIVEN)
-			return &p->ev[i];
-	return NULL;
+	const struct consent_event *first = NULL;
+	for (size_t i = 0; i < p->nev; i++) {
+		const struct consent_event *e = &p->ev[i];
+		if (e->resolved && e->kind == CONSENT_GIVEN && (!first || event_before(e, first->ts_ns, first->input, first->frame)))
+			first = e;
+	}
+	return first;
 }
 
 enum relation policy_relation(const struct policy *p, const char *host, const struct profile_party **disclosed)
@@ -373,21 +402,28 @@ static uint64_t disclosed_mask(const struct policy *p, const char *host)
 static void add_finding(struct policy *p, enum finding_type type, const struct request *q, uint32_t flow_id,
 			int input, uint64_t frame, const char *host, uint64_t cats, char *reason, char *filter)
 {
-	if (!GROW(p->find, p->nfind, p->capfind)) {
+	struct finding live;
+	if (!p->judging_live && !GROW(p->find, p->nfind, p->capfind)) {
 		free(reason);
 		free(filter);
 		return;
 	}
-	struct finding *f = &p->find[p->nfind++];
+	struct finding *f = p->judging_live ? &live : &p->find[p->nfind++];
 	f->type = type;
 	f->tx_seq = q ? q->tx_seq : -1;
 	f->flow_id = flow_id;
 	f->input = input;
 	f->frame = frame;
+	f->ts_ns = q ? q->ts_ns : 0;
 	f->host = host;
 	f->cats = cats;
 	f->reason = reason;
 	f->filter = filter;
+	if (p->judging_live) {
+		p->live_fn(p->live_ctx, f);
+		free(reason);
+		free(filter);
+	}
 }
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -435,7 +471,7 @@ static void judge_request(struct policy *p, const struct request *q)
 	const struct consent_event *last = last_event(p, q->ts_ns, q->input, q->frame);
 	enum phase ph = !last ? PHASE_BEFORE_CONSENT
 		      : last->kind == CONSENT_GIVEN ? PHASE_AFTER_CONSENT : PHASE_AFTER_WITHDRAWAL;
-	if (q->tx_seq >= 0 && (size_t)q->tx_seq < p->nphase)
+	if (!p->judging_live && q->tx_seq >= 0 && (size_t)q->tx_seq < p->nphase)
 		p->phase_by_seq[q->tx_seq] = ph;
 	if (!q->cats)
 		return;

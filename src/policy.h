@@ -54,6 +54,7 @@ struct finding {
 	uint32_t flow_id;
 	int input;
 	uint64_t frame;
+	uint64_t ts_ns;     /* the request's time; 0 for a flow */
 	const char *host;
 	uint64_t cats;
 	char *reason;
@@ -70,6 +71,12 @@ void policy_free(struct policy *p);
 /* A consent or withdrawal mark from the command line: an RFC 3339 time or
  * "frame:N" (a frame of the first capture).  Returns false when unparseable. */
 bool policy_add_cli_mark(struct policy *p, enum consent_kind kind, const char *when);
+/* A consent or withdrawal at a moment rather than a request: a mark made
+ * during `privaudit capture` (key or signal), or read back from the session
+ * file's Interface Statistics Block.  Like a CLI time mark it has no input
+ * or frame and sits before every frame with the same timestamp; `source`
+ * names it in the report ("capture"). */
+void policy_add_mark(struct policy *p, enum consent_kind kind, uint64_t ts_ns, const char *source);
 /* Called for every packet of input 0 so "frame:N" marks learn their time. */
 void policy_note_frame(struct policy *p, int input, uint64_t frame, uint64_t ts_ns);
 /* True when some CLI "frame:N" mark is still waiting for its frame. */
@@ -85,6 +92,12 @@ int policy_match_consent(const struct policy *p, const char *host, const char *m
 			 const char *path, size_t path_len, const char *const *field_paths,
 			 const char *const *field_values, const size_t *value_lens, size_t nfields);
 
+/* Live capture: from now on each request with personal data is also judged
+ * as it is recorded, by the same rules as policy_finish but with only the
+ * consent events known so far, and each of its findings is handed to fn
+ * (valid during the call only).  The report's findings still come from
+ * policy_finish, which sees the whole timeline. */
+void policy_set_live(struct policy *p, void (*fn)(void *ctx, const struct finding *f), void *ctx);
 /* Decides phases and findings; flows are the run's flow records (by id). */
 void policy_finish(struct policy *p, const struct flow_record *flows, size_t nflows);
 

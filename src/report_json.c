@@ -18,6 +18,7 @@
 #include "profile.h"
 #include "report.h"
 #include "signatures.h"
+#include "tls.h"
 #include "transmission.h"
 
 void report_format_ts(uint64_t ts_ns, char buf[32])
@@ -60,6 +61,94 @@ static void write_input(struct jsonw *w, const struct input_record *in)
 	jw_key(w, "error");
 	jw_str(w, in->error);
 	jw_obj_end(w);
+}
+
+static void write_suite(struct jsonw *w, uint16_t suite)
+{
+	const char *name = tls_suite_name(suite);
+	char hex[8];
+	snprintf(hex, sizeof(hex), "0x%04x", suite);
+	jw_str(w, name ? name : suite ? hex : NULL);
+}
+
+static void write_flow_tls(struct jsonw *w, const struct flow_tls *t)
+{
+	if (!t) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_key(w, "version");
+	jw_str(w, tls_version_name(t->version));
+	jw_key(w, "cipher_suite");
+	write_suite(w, t->cipher_suite);
+	jw_key(w, "sni");
+	jw_str(w, t->sni);
+	jw_key(w, "alpn");
+	jw_str(w, t->alpn);
+	jw_key(w, "hello_retry");
+	jw_bool(w, t->hello_retry);
+	jw_key(w, "resumed");
+	jw_bool(w, t->resumed);
+	jw_key(w, "decryption");
+	jw_str(w, tls_decryption_name(t->decryption));
+	jw_key(w, "failure");
+	jw_str(w, tls_failure_name(t->failure));
+	jw_key(w, "records_decrypted");
+	jw_uint(w, t->records_decrypted);
+	jw_key(w, "records_failed");
+	jw_uint(w, t->records_failed);
+	jw_key(w, "key_updates");
+	jw_uint(w, t->key_updates);
+	jw_obj_end(w);
+}
+
+struct failure_count {
+	uint8_t failure;
+	uint16_t suite;
+	uint64_t flows;
+};
+
+static int failure_cmp(const void *x, const void *y)
+{
+	const struct failure_count *a = x, *b = y;
+	if (a->failure != b->failure)
+		return a->failure < b->failure ? -1 : 1;
+	return a->suite < b->suite ? -1 : a->suite > b->suite;
+}
+
+/* Failed TLS flows by (reason, cipher suite), in a stable order. */
+static void write_tls_failures(struct jsonw *w, const struct audit *a)
+{
+	struct failure_count v[64];
+	size_t n = 0;
+	for (size_t i = 0; i < a->nflow_recs; i++) {
+		const struct flow_tls *t = a->flow_recs[i].tls;
+		if (!t || t->decryption != TLS_FAILED)
+			continue;
+		size_t k = 0;
+		while (k < n && (v[k].failure != t->failure || v[k].suite != t->cipher_suite))
+			k++;
+		if (k == n) {
+			if (n == sizeof(v) / sizeof(v[0]))
+				continue; /* more distinct pairs than any real capture has */
+			v[n++] = (struct failure_count){ t->failure, t->cipher_suite, 0 };
+		}
+		v[k].flows++;
+	}
+	qsort(v, n, sizeof(v[0]), failure_cmp);
+	jw_arr_begin(w);
+	for (size_t k = 0; k < n; k++) {
+		jw_obj_begin(w);
+		jw_key(w, "reason");
+		jw_str(w, tls_failure_name(v[k].failure));
+		jw_key(w, "cipher_suite");
+		write_suite(w, v[k].suite);
+		jw_key(w, "flows");
+		jw_uint(w, v[k].flows);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 }
 
 static void write_flow(struct jsonw *w, const struct flow_record *r)
@@ -113,6 +202,8 @@ static void write_flow(struct jsonw *w, const struct flow_record *r)
 	jw_uint(w, r->tcp_gaps);
 	jw_key(w, "truncated");
 	jw_bool(w, r->reasm_capped);
+	jw_key(w, "tls");
+	write_flow_tls(w, r->tls);
 	jw_obj_end(w);
 }
 
@@ -156,6 +247,8 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_uint(w, a->cnt.http_resyncs);
 	jw_key(w, "skipped_messages");
 	jw_uint(w, a->cnt.http_bad_messages);
+	jw_key(w, "http2_header_errors");
+	jw_uint(w, a->cnt.http2_hpack_errors);
 	jw_obj_end(w);
 	jw_key(w, "tcp");
 	jw_obj_begin(w);
@@ -171,9 +264,17 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_key(w, "flows");
 	jw_uint(w, a->cnt.tls_flows);
 	jw_key(w, "decrypted");
-	jw_uint(w, 0);
+	jw_uint(w, a->cnt.tls_decrypted);
 	jw_key(w, "not_decrypted");
-	jw_uint(w, a->cnt.tls_flows);
+	jw_uint(w, a->cnt.tls_flows - a->cnt.tls_decrypted - a->cnt.tls_failed);
+	jw_key(w, "failed");
+	jw_uint(w, a->cnt.tls_failed);
+	jw_key(w, "failures");
+	write_tls_failures(w, a);
+	jw_key(w, "records_decrypted");
+	jw_uint(w, a->cnt.tls_records_decrypted);
+	jw_key(w, "records_failed");
+	jw_uint(w, a->cnt.tls_records_failed);
 	jw_key(w, "quic_flows");
 	jw_uint(w, a->cnt.quic_flows);
 	jw_obj_end(w);
@@ -225,6 +326,11 @@ static void write_options(struct jsonw *w, const struct audit_options *o)
 	jw_arr_begin(w);
 	for (size_t i = 0; i < o->nmarks; i++)
 		jw_str(w, o->marks[i]);
+	jw_arr_end(w);
+	jw_key(w, "keylogs");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < o->nkeylog_paths; i++)
+		jw_str(w, o->keylog_paths[i]);
 	jw_arr_end(w);
 	jw_key(w, "reveal_values");
 	jw_bool(w, o->reveal_values);

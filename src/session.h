@@ -1,10 +1,13 @@
 /* \summary: the application layer of one TCP flow: reassembly feeding the
  * protocol parser that the first bytes call for.
  *
- * A flow is reassembled only while something can be decoded from it: HTTP/1
- * is recognised from the first client bytes (a request line) or server
- * bytes (a status line); anything else, after a few segments, is let go and
- * its buffers freed, so bulk traffic that cannot be decoded costs no copies.
+ * A flow is reassembled only while something can be decoded from it: TLS
+ * from a ClientHello (decrypted when the key log has its secrets, let go
+ * after the ServerHello when not), then, in the clear or decrypted, HTTP/2
+ * from its connection preface (or ALPN h2, or an h2c upgrade) and HTTP/1
+ * from a request or status line.  Anything else, after a few segments, is
+ * let go and its buffers freed, so bulk traffic that cannot be decoded
+ * costs no copies.
  */
 #ifndef PA_SESSION_H
 #define PA_SESSION_H
@@ -14,6 +17,7 @@
 
 #include "decode.h"
 #include "flow.h"
+#include "tls.h"
 
 struct audit;
 struct session;
@@ -26,8 +30,11 @@ bool session_packet(struct audit *a, struct flow *f, int dir, const struct packe
 struct session_counts {
 	uint64_t gaps, gap_bytes; /* TCP holes, both directions */
 	uint64_t requests;
-	uint64_t resyncs, bad_messages; /* HTTP/1 parser restarts and skipped messages */
+	uint64_t resyncs, bad_messages; /* HTTP/1 parser restarts, skipped messages and HTTP/2 frames */
+	uint64_t hpack_errors;    /* HTTP/2 header blocks that could not be decoded */
 	bool capped;              /* a buffer cap forced a gap */
+	bool has_tls;             /* the flow started with a TLS ClientHello: */
+	struct tls_info tls;      /* what its handshake said and how decryption went */
 };
 
 /* Ends the flow's session: delivers what is buffered, hands over pending

@@ -2,8 +2,9 @@
 
 Checks, for every capture there: it is read without error, the frame count
 equals capinfos', and the flows' hosts include every plaintext HTTP host in
-expected.tsv; and for every capture without TLS, --list-requests equals
-tshark's requests in expected.tsv (frame, protocol, method, host, uri).
+expected.tsv; and for every capture, --list-requests (decrypting with the
+capture's key log or the secrets its pcapng embeds) equals tshark's requests
+in expected.tsv (frame, protocol, method, host, uri), HTTP/1.x and HTTP/2.
 Skipped, saying so, when the folder or capinfos is missing.
 """
 import csv
@@ -49,20 +50,42 @@ for path in captures:
 if not capinfos:
     t.skip("frame counts against capinfos", "capinfos (tshark's tools) is not installed")
 
-# --list-requests against tshark, for captures whose requests are all in clear
-plain = sorted({r["file"] for r in rows} - {r["file"] for r in rows if r["tls"] == "yes"})
-for name in plain:
+# --list-requests against tshark for every capture: decrypted with the key
+# log beside it (NAME.keys, as make-expected.sh gives tshark) or with the
+# secrets its pcapng embeds; HTTP/1.x and HTTP/2, in clear or over TLS.
+for name in sorted({r["file"] for r in rows}):
+    path = os.path.join(PUBLIC, name)
+    keys = os.path.splitext(path)[0] + ".keys"
     want = [[r["file"], r["frame"], r["protocol"], r["method"], r["host"], r["uri"]] for r in rows
-            if r["file"] == name and r["protocol"] != "http/2"]
-    h2 = sum(1 for r in rows if r["file"] == name and r["protocol"] == "http/2")
-    with t.case(f"{name}: --list-requests equals tshark's {len(want)} HTTP/1 requests"):
-        rc, out, err = run("replay", "--list-requests", os.path.join(PUBLIC, name), check_rc=(0, 1))
+            if r["file"] == name]
+    tls = sum(1 for r in rows if r["file"] == name and r["tls"] == "yes")
+    extra_args = ["--keylog", keys] if os.path.exists(keys) else []
+    how = " with its key log" if extra_args else " (embedded secrets)" if tls else ""
+    with t.case(f"{name}: --list-requests{how} equals tshark's {len(want)} requests"):
+        rc, out, err = run("replay", "--list-requests", *extra_args, path, check_rc=(0, 1))
         got = [line.split("\t") for line in out.decode().splitlines()]
-        got = [g for g in got if g[2] != "http/2"]
         if got != want:
             missing = [w for w in want if w not in got][:5]
             extra = [g for g in got if g not in want][:5]
             raise AssertionError(f"{len(got)} requests, wanted {len(want)}; missing {missing}; extra {extra}")
-    if h2:
-        t.skip(f"{name}: its {h2} HTTP/2 request(s)", "cleartext HTTP/2 (h2c) is not decoded yet")
+    if tls and extra_args:
+        with t.case(f"{name}: without its key log, none of its {tls} TLS requests is listed"):
+            rc, out, err = run("replay", "--list-requests", path, check_rc=(0, 1))
+            got = [line.split("\t") for line in out.decode().splitlines()]
+            eq(len(got), len(want) - tls, "requests listed without keys")
+
+# The DSB and the same secrets as a key log decrypt the same requests
+dsb = os.path.join(PUBLIC, "pcapngparser-chrome-cloudflare-quic-with-secrets.pcapng")
+dsb_keys = os.path.join(PUBLIC, "pcapngparser-chrome-cloudflare-quic-with-secrets.dsb-extracted.keys")
+if os.path.exists(dsb) and os.path.exists(dsb_keys):
+    with t.case("the DSB capture: its TLS flow decrypted, the QUIC flow counted, not decrypted"):
+        rep = report(dsb)
+        tls_flows = [f for f in rep["flows"] if f["tls"]]
+        eq(len(tls_flows), 1, "TLS flows")
+        eq(tls_flows[0]["tls"]["decryption"], "decrypted", "decryption")
+        eq(tls_flows[0]["tls"]["version"], "TLS 1.3", "version")
+        eq(tls_flows[0]["tls"]["cipher_suite"], "TLS_AES_128_GCM_SHA256", "suite")
+        eq(tls_flows[0]["tls"]["alpn"], "h2", "alpn")
+        eq(rep["coverage"]["tls"]["decrypted"], 1, "coverage decrypted")
+        eq(rep["coverage"]["tls"]["quic_flows"], 1, "QUIC flows")
 t.done()

@@ -1,0 +1,35 @@
+/* \summary: a bounded walk over a pcapng file's blocks, for what libpcap
+ * does not hand over: Decryption Secrets Blocks (TLS key logs embedded by
+ * editcap --inject-secrets or PCAPdroid) and privaudit's own consent marks
+ * (an Interface Statistics Block whose only comment is "privaudit:consent"
+ * or "privaudit:withdrawal"; see docs/capturing.md).
+ *
+ * The walk reads block headers and skips packet blocks without copying
+ * them; a damaged block ends the walk quietly (libpcap, which reads the
+ * packets, reports the damage with its position).
+ */
+#ifndef PA_PCAPNG_SCAN_H
+#define PA_PCAPNG_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCAPNG_SECRETS_TLS 0x544c534bu /* "TLSK": NSS key log text */
+#define PCAPNG_MAX_SECRETS (16u << 20) /* larger DSBs are skipped */
+
+struct pcapng_scan_ops {
+	/* A DSB's contents, at byte `offset` of the file. */
+	void (*secrets)(void *ctx, uint32_t type, const uint8_t *data, size_t len, uint64_t offset);
+	/* A consent mark: kind is "consent" or "withdrawal". */
+	void (*mark)(void *ctx, const char *kind, uint64_t ts_ns, uint64_t offset);
+};
+
+/* Walks the pcapng file open on fd (read with pread: the file position is
+ * left alone).  Returns the number of blocks walked. */
+uint64_t pcapng_scan(int fd, const struct pcapng_scan_ops *ops, void *ctx);
+
+/* Byte offset of the block holding packet number `frame` (1-based), or of
+ * the first damaged block before it: where an error message points. */
+uint64_t pcapng_packet_offset(int fd, uint64_t frame);
+
+#endif
