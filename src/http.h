@@ -42,4 +42,8 @@ typedef void (*http_request_fn)(void *ctx, const struct http_request *req);
 /* Case-insensitive header lookup; NULL when absent. */
 const struct http_header *http_find_header(const struct http_request *r, const char *name);
 
+/* Adds frame to an ascending list without duplicates.  Frames mostly come
+ * in order; bytes reassembly releases late bring an earlier one. */
+void http_frames_add(uint64_t **v, size_t *n, size_t *cap, uint64_t frame);
+
 #endif

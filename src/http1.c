@@ -124,36 +124,15 @@ static void req_free(struct h1_req *r)
 	free(r);
 }
 
-/* Adds frame to an ascending list without duplicates.  Frames mostly come
- * in order; reassembled out-of-order bytes bring an earlier one. */
-static void frame_list_add(uint64_t **v, size_t *n, size_t *cap, uint64_t frame)
-{
-	size_t i = *n;
-	while (i && (*v)[i - 1] > frame)
-		i--;
-	if (i && (*v)[i - 1] == frame)
-		return;
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
-		uint64_t *nv = realloc(*v, c * sizeof(*nv));
-		if (!nv)
-			return;
-		*v = nv;
-		*cap = c;
-	}
-	memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
-	(*v)[i] = frame;
-	(*n)++;
-}
 
 static void add_frame(struct h1_req *r, uint64_t frame)
 {
-	frame_list_add(&r->frames, &r->nframes, &r->cap, frame);
+	http_frames_add(&r->frames, &r->nframes, &r->cap, frame);
 }
 
 static void note_head_frame(struct h1_dir *d, uint64_t frame)
 {
-	frame_list_add(&d->hframes, &d->nhframes, &d->hcap, frame);
+	http_frames_add(&d->hframes, &d->nhframes, &d->hcap, frame);
 }
 
 static void emit(struct http1_conn *c, struct h1_req *r)

@@ -137,27 +137,6 @@ struct http2_conn *http2_new(http_request_fn on_request, void *ctx, size_t max_b
 	return c;
 }
 
-/* Adds frame to an ascending list without duplicates (as http1.c): bytes
- * released by reassembly can come from an earlier frame. */
-static void frame_list_add(uint64_t **v, size_t *n, size_t *cap, uint64_t frame)
-{
-	size_t i = *n;
-	while (i && (*v)[i - 1] > frame)
-		i--;
-	if (i && (*v)[i - 1] == frame)
-		return;
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 8;
-		uint64_t *nv = realloc(*v, nc * sizeof(*nv));
-		if (!nv)
-			return;
-		*v = nv;
-		*cap = nc;
-	}
-	memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
-	(*v)[i] = frame;
-	(*n)++;
-}
 
 /* ---- streams ---- */
 
@@ -434,7 +413,7 @@ static void open_stream(struct http2_conn *c, struct h2_dir *d, struct h2_stream
 	s->frame = f->frame;
 	s->ts_ns = f->ts_ns;
 	for (size_t i = 0; i < d->nborigins; i++)
-		frame_list_add(&s->frames, &s->nframes, &s->fcap, d->borigins[i]);
+		http_frames_add(&s->frames, &s->nframes, &s->fcap, d->borigins[i]);
 	if (c->npending == HTTP2_MAX_PENDING) /* never answered: hand the oldest over now */
 		hand_over(c, 0);
 	if (c->npending == c->pcap) {
@@ -510,7 +489,7 @@ static void block_done(struct http2_conn *c, int dir, const struct feed *f)
 	if (!s || s->complete)
 		return;
 	for (size_t i = 0; i < d->nborigins; i++)
-		frame_list_add(&s->frames, &s->nframes, &s->fcap, d->borigins[i]);
+		http_frames_add(&s->frames, &s->nframes, &s->fcap, d->borigins[i]);
 	if (d->block_end_stream)
 		complete(c, s, f);
 }
@@ -532,9 +511,9 @@ static void note_origin(struct http2_conn *c, int dir, uint64_t origin)
 	if (d->type == T_DATA) {
 		struct h2_stream *s = find_stream(c, d->stream);
 		if (s && !s->complete)
-			frame_list_add(&s->frames, &s->nframes, &s->fcap, origin);
+			http_frames_add(&s->frames, &s->nframes, &s->fcap, origin);
 	} else if (d->in_block) {
-		frame_list_add(&d->borigins, &d->nborigins, &d->bocap, origin);
+		http_frames_add(&d->borigins, &d->nborigins, &d->bocap, origin);
 	}
 }
 

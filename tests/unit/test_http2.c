@@ -953,6 +953,27 @@ static void test_block_cap(void **state)
 	assert_int_equal(k.n, 0);
 }
 
+/* More than HTTP_MAX_HEADERS fields: the first ones are kept, and said so.
+ * Hand-written block: one literal put in the table, then indexed 199 times. */
+static void test_many_headers(void **state)
+{
+	static struct sink k;
+	k.n = 0;
+	struct http2_conn *c = http2_new(on_request, &k, 1 << 20, 0);
+	struct bytes x = { .len = 0 };
+	uint8_t blk[256] = { 0x82, 0x84, 0x40, 0x03, 'x', '-', 'a', 0x01, '1' };
+	memset(blk + 9, 0xbe, 199); /* index 62: the newest entry, x-a: 1 */
+	put_str(&x, PREFACE);
+	put_frame(&x, HEADERS, END_HEADERS | END_STREAM, 1, blk, 9 + 199);
+	feed(c, 0, &x, 1);
+	http2_free(c);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.r[0].nheaders, HTTP_MAX_HEADERS);
+	assert_true(k.r[0].headers_truncated);
+	assert_string_equal(k.r[0].hname[7], "x-a");
+	assert_string_equal(k.r[0].hvalue[7], "1");
+}
+
 /* ---- the h2c hand-off in http1.c ---- */
 
 static const char upgrade_req[] = "GET /humans.txt HTTP/1.1\r\nHost: nghttp2.org\r\n"
@@ -1048,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_incomplete_at_end),
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_block_cap),
+		cmocka_unit_test(test_many_headers),
 		cmocka_unit_test(test_h1_upgrade_h2c),
 		cmocka_unit_test(test_h1_other_upgrade),
 	};
