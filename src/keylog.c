@@ -43,11 +43,6 @@ static const struct {
 	{ "SERVER_TRAFFIC_SECRET_0", KEYLOG_SERVER_TRAFFIC0 },
 };
 
-/* Labels other tools write that carry nothing privaudit decrypts with. */
-static const char *const ignored_labels[] = {
-	"EXPORTER_SECRET", "CLIENT_EARLY_TRAFFIC_SECRET", "EARLY_EXPORTER_SECRET", "RSA",
-};
-
 struct keylog *keylog_new(void)
 {
 	return calloc(1, sizeof(struct keylog));
@@ -197,13 +192,11 @@ static int parse_line(struct keylog *kl, const char *line, size_t len, const cha
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
 		if (strlen(labels[i].label) == label_len && memcmp(labels[i].label, label, label_len) == 0)
 			which = (int)labels[i].which;
-	if (which < 0) {
-		for (size_t i = 0; i < sizeof(ignored_labels) / sizeof(ignored_labels[0]); i++)
-			if (strlen(ignored_labels[i]) == label_len && memcmp(ignored_labels[i], label, label_len) == 0)
-				return 0;
-		*why = "unknown label";
-		return -1;
-	}
+	/* Other labels (RSA, EXPORTER_SECRET, early data, ECH, OpenSSL's updated
+	 * *_TRAFFIC_SECRET_N) carry nothing needed here: ignored, as the key log
+	 * format asks of readers. */
+	if (which < 0)
+		return 0;
 	uint8_t r[KEYLOG_RANDOM_LEN], s[KEYLOG_SECRET_MAX];
 	if (rnd_len != 2 * KEYLOG_RANDOM_LEN || !unhex(rnd, rnd_len, r)) {
 		*why = "client random is not 64 hex digits";

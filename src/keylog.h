@@ -3,8 +3,8 @@
  *
  * Lines: "LABEL <client_random hex 64> <secret hex>", labels CLIENT_RANDOM
  * (the TLS 1.2 master secret, 48 bytes) and the TLS 1.3 traffic secrets
- * (32 or 48 bytes); other labels (e.g. EXPORTER_SECRET) are accepted and
- * ignored, comments (#) and blank lines skipped.  A malformed line is
+ * (32 or 48 bytes); lines with other labels (EXPORTER_SECRET, ...) are
+ * ignored, as are comments (#) and blank lines.  A malformed line is
  * reported as "FILE:LINE: why" and skipped; the rest of the file is used.
  * Files are remembered so that keylog_refresh picks up lines appended later
  * (an emulator writes its key log during the session).

@@ -116,7 +116,8 @@ static const char usage_capture[] =
 	"  -f, --filter BPF        capture only what the filter passes (tcpdump syntax)\n"
 	"  -C MB                   start a new session file before one passes MB megabytes\n"
 	"                          (10^6 bytes): FILE-00001.pcapng, FILE-00002.pcapng...\n"
-	"  -G SECONDS              start a new session file every SECONDS (same names)\n"
+	"  -G SECONDS              start a new session file for each SECONDS of capture\n"
+	"                          time (same names)\n"
 	"      --user NAME         the user to run as after opening the interface when\n"
 	"                          started as root (default nobody); it writes the files\n"
 	"      --list-interfaces   list the interfaces and exit\n"
@@ -490,6 +491,7 @@ static int cmd_replay(int argc, char **argv)
 	for (size_t i = 0; a && i < nmarks; i++) {
 		if (!policy_add_cli_mark(a->policy, mark_kinds[i], marks[i])) {
 			audit_free(a);
+			keylog_free(keylog);
 			profile_free(profile);
 			signatures_free(sigs);
 			return usage_error("'%s' is neither an RFC 3339 time (2024-03-12T08:00:30Z) nor frame:N", marks[i]);
@@ -499,6 +501,7 @@ static int cmd_replay(int argc, char **argv)
 	if (!a || capture_expand((const char *const *)argv + optind, (size_t)(argc - optind), &paths) < 0) {
 		log_error("out of memory");
 		audit_free(a);
+		keylog_free(keylog);
 		path_list_free(&paths);
 		profile_free(profile);
 		signatures_free(sigs);
@@ -521,6 +524,7 @@ static int cmd_replay(int argc, char **argv)
 	if (output && !(f = fopen(output, "w"))) {
 		log_error("%s: cannot write report: %s", output, strerror(errno));
 		audit_free(a);
+		keylog_free(keylog);
 		profile_free(profile);
 		signatures_free(sigs);
 		return EXIT_ERROR;
@@ -686,10 +690,36 @@ static int cmd_capture(int argc, char **argv)
 		goto out;
 	}
 	enum live_status st = live_run(l, a);
-	if (st == LIVE_NOT_STARTED)
+	if (st == LIVE_NOT_STARTED) {
+		if (f) { /* no session, so no report: leave nothing behind */
+			fclose(f);
+			f = NULL;
+			unlink(output);
+		}
 		goto out;
+	}
+	size_t late = live_late_keys(l);
+	if (late) {
+		/* the session file has what the live audit lacked: read it again,
+		 * as replay will, so that the report is the one replay gives */
+		log_warn("%zu TLS connection%s got %s keys after the live audit had read %s handshake; the report is "
+			 "made by reading the session file again",
+			 late, late == 1 ? "" : "s", late == 1 ? "its" : "their", late == 1 ? "its" : "their");
+		opt.on_live_finding = NULL;
+		opt.keylog = NULL; /* the keys come from the session file's DSBs, as in replay */
+		struct audit *again = audit_new(&opt);
+		if (!again) {
+			log_error("out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < a->ninputs; i++)
+			if (capture_replay_file(again, a->inputs[i].path) < 0)
+				st = LIVE_FAILED;
+		audit_free(a);
+		a = again;
+	}
 	audit_finish(a);
-	live_late_findings(l);
+	live_late_findings(l, a);
 	/* the finding lines are on standard output: the report joins them as a
 	 * summary unless JSON or Markdown is asked for */
 	int wrc = emit_report(a, f, output, format ? format : output ? "json" : "text", false);

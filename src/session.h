@@ -3,7 +3,7 @@
  *
  * A flow is reassembled only while something can be decoded from it: TLS
  * from a ClientHello (decrypted when the key log has its secrets, let go
- * after the ServerHello when not), then, in the clear or decrypted, HTTP/2
+ * at its first protected record when not), then, in the clear or decrypted, HTTP/2
  * from its connection preface (or ALPN h2, or an h2c upgrade) and HTTP/1
  * from a request or status line.  Anything else, after a few segments, is
  * let go and its buffers freed, so bulk traffic that cannot be decoded

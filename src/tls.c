@@ -693,11 +693,9 @@ static void server_hello(struct tls_conn *c, const uint8_t *p, size_t len)
 		c->info.resumed = sid_len && sid_len == c->client_session_id_len &&
 				  memcmp(sid, c->client_session_id, sid_len) == 0;
 	}
-	/* decided now, so that a connection without keys costs no more reassembly */
-	if (!c->info.have_random)
-		stop(c, TLS_NO_HANDSHAKE, TLS_FAIL_NONE);
-	else if (!(c->keys = keylog_find(c->kl, c->info.client_random)))
-		stop(c, TLS_NO_KEY, TLS_FAIL_NONE);
+	/* The secrets are looked up at the first protected record (need_keys),
+	 * a record or two later: a connection without them costs no more
+	 * reassembly than that, and a live key log has that long to catch up. */
 }
 
 static void message(struct tls_conn *c, int dir, uint8_t type, const uint8_t *body, size_t len)

@@ -15,7 +15,7 @@
  *
  * A record that fails authentication ends decryption of the connection
  * (wrong keys): it is counted and nothing of it is handed on.  Without a
- * key the connection is let go after the ServerHello.
+ * key the connection is let go at its first protected record.
  */
 #ifndef PA_TLS_H
 #define PA_TLS_H

@@ -1,6 +1,6 @@
 """Every report validates against docs/report.schema.json: the project's own
-captures (good and bad, one at a time and as a batch), with and without
---reveal-values, and the demo capture."""
+captures (good and bad, one at a time and as a batch; TLS ones with their key
+logs), with and without --reveal-values, and the demo capture."""
 import glob
 import json
 import os
@@ -21,7 +21,10 @@ validator = jsonschema.Draft202012Validator(schema)
 
 inputs = sorted(glob.glob(os.path.join(CAPTURES, "**", "*.pcap*"), recursive=True))
 demo = os.path.join(CAPTURES, "demo")
-runs = [[p] for p in inputs] + [[os.path.join(CAPTURES, "test", "batch")], [demo],
+# a capture with a key log beside it is read with it, so decrypted and
+# failed TLS flows are validated too
+runs = [(["--keylog", os.path.splitext(p)[0] + ".keys"] if os.path.exists(os.path.splitext(p)[0] + ".keys") else [])
+        + [p] for p in inputs] + [[os.path.join(CAPTURES, "test", "batch")], [demo],
                                ["--profile", os.path.join(demo, "lingoup.yaml"), "--withdraw-at", "frame:60", demo]]
 for args in runs:
     name = os.path.relpath(args[-1], CAPTURES) + (" with a profile" if "--profile" in args else "")

@@ -62,7 +62,7 @@ static void test_malformed_lines_skipped(void **state)
 	static const char text[] = "CLIENT_RANDOM " R1 "\n"                /* no secret */
 				   "CLIENT_RANDOM 0101 " S48 "\n"            /* short random */
 				   "CLIENT_RANDOM " R1 " " S32 "\n"          /* a master secret is 48 bytes */
-				   "NO_SUCH_LABEL " R1 " " S48 "\n"
+				   "ECH_SECRET " R1 " " S48 "\n"         /* another label: ignored quietly */
 				   "CLIENT_RANDOM " R1 " " S48 " extra\n"
 				   "CLIENT_TRAFFIC_SECRET_0 " R1 " zz" S32 "\n"
 				   "CLIENT_TRAFFIC_SECRET_0 " R1 " " S32; /* good, no final newline */

@@ -1,0 +1,244 @@
+"""End-to-end: TLS decryption (NSS key logs, pcapng Decryption Secrets Blocks)
+and HTTP/2 on real loopback captures (captures/test/tls, made by
+tests/gen/make-tls-captures.sh; every fact asserted here comes from
+captures/test/tls/expected.json, which the generator read back with tshark).
+
+For every capture: the --list-requests lines with its key log (exactly
+tshark's requests, in frame order), then the JSON report: each request's
+transmission (frame, protocol, tls, host, method, path, and the body and query
+fields with their values), each TLS flow's handshake facts and decryption
+status, and coverage.tls.  Then the failure modes: altered secrets
+("failed"), a key log without the capture's client random ("no_key"), a
+malformed key log line (a FILE:LINE: warning, the rest of the file still
+used), no key log at all.
+
+Run alone: PRIVAUDIT=/path/to/privaudit TOP_SRCDIR=/path/to/src python3 tests/e2e/test_tls.py
+"""
+import json
+import os
+import re
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from tap import CAPTURES, OK, Tap, eq, run  # noqa: E402
+
+t = Tap()
+TLS = os.path.join(CAPTURES, "test", "tls")
+expected = json.load(open(os.path.join(TLS, "expected.json")))["files"]
+NAMES = sorted(expected)
+
+
+def cap(name):
+    return os.path.join(TLS, name)
+
+
+def keylog_args(f):
+    return ["--keylog", cap(f["keys"])] if f["keys"] else []
+
+
+def _list_requests_args():
+    """`--list-requests -` when the option takes a destination (- = standard
+    output), plain `--list-requests` when it is a flag: an extra `-` would
+    otherwise be read as a capture on standard input."""
+    _, out, err = run("help", "replay")
+    text = out.decode("utf-8", "replace") + err
+    if re.search(r"--list-requests[ =]+\[?(-|FILE|DEST|PATH|OUT)", text):
+        return ["--list-requests", "-"]
+    return ["--list-requests"]
+
+
+LIST = _list_requests_args()
+
+
+def list_requests(*args):
+    """privaudit replay ... --list-requests: (rc, rows, stderr)."""
+    rc, out, err = run("replay", *args, *LIST, check_rc=OK)
+    return rc, [line.split("\t") for line in out.decode().splitlines()], err
+
+
+def json_report(*args):
+    """privaudit replay ... --reveal-values -o R.json: (report, stderr)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "R.json")
+        rc, _, err = run("replay", *args, "--reveal-values", "-o", path, check_rc=OK)
+        return json.load(open(path)), err
+
+
+def want_rows(name, f):
+    return [[os.path.basename(name), str(r["frame"]), r["protocol"], r["method"], r["host"], r["uri"]]
+            for r in f["requests"]]
+
+
+def flatten(value, prefix):
+    """(path, value) pairs for the leaves of a JSON body, written as privaudit
+    writes them: strings as they are, other scalars in their JSON spelling."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from flatten(v, f"{prefix}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from flatten(v, f"{prefix}[{i}]")
+    elif isinstance(value, str):
+        yield prefix, value
+    else:
+        yield prefix, json.dumps(value)
+
+
+def want_fields(r):
+    want = {(f"query.{k}", v) for k, v in r["query"].items()}
+    if r["body"]:
+        want |= set(flatten(json.loads(r["body"]), "body"))
+    return want
+
+
+def tls_flows(rep):
+    """The report's TLS flows by client port."""
+    return {int(fl["client"].rsplit(":", 1)[1]): fl for fl in rep["flows"] if fl.get("tls")}
+
+
+def conn_by_stream(f):
+    return {c["tcp_stream"]: c for c in f["connections"]}
+
+
+def tls_conns(f):
+    return [c for c in f["connections"] if c["tls"]]
+
+
+def check_coverage(rep, f, decrypted_as=None):
+    conns = tls_conns(f)
+    dec = [decrypted_as or c["decryption"] for c in conns]
+    cov = rep["coverage"]["tls"]
+    eq(cov["flows"], len(conns), "coverage.tls.flows")
+    eq(cov["decrypted"], dec.count("decrypted"), "coverage.tls.decrypted")
+    eq(cov["failed"], dec.count("failed"), "coverage.tls.failed")
+    # not_decrypted: for want of a key (or of the handshake); failed ones are counted apart
+    eq(cov["not_decrypted"], dec.count("no_key"), "coverage.tls.not_decrypted")
+
+
+# ---------------------------------------------------------------- per capture
+
+for name in NAMES:
+    f = expected[name]
+    how = "with its key log" if f["keys"] else ("with its DSB" if f["dsb"] else "(cleartext)")
+
+    with t.case(f"{name}: --list-requests {how} gives tshark's {len(f['requests'])} requests"):
+        rc, rows, err = list_requests(cap(name), *keylog_args(f))
+        eq(rows, want_rows(name, f), "requests (file, frame, protocol, method, host, uri)")
+
+    with t.case(f"{name}: report {how}: transmissions, TLS flows, coverage"):
+        rep, err = json_report(cap(name), *keylog_args(f))
+        streams = conn_by_stream(f)
+        txs = {tx["frame"]: tx for tx in rep["transmissions"]}
+        eq(sorted(txs), [r["frame"] for r in f["requests"]], "transmission frames")
+        for r in f["requests"]:
+            tx = txs[r["frame"]]
+            what = f"frame {r['frame']} {r['method']} {r['uri']}"
+            eq(tx["protocol"], r["protocol"], what + " protocol")
+            eq(tx["tls"], streams[r["tcp_stream"]]["tls"], what + " tls")
+            eq(tx["host"], r["host"].split(":")[0], what + " host")
+            eq(tx["method"], r["method"], what + " method")
+            eq(tx["path"], urllib.parse.urlsplit(r["uri"]).path, what + " path")
+            if "uri" in tx:
+                eq(tx["uri"], r["uri"], what + " uri")
+            got = {(x["path"], x["value"]) for x in tx["fields"]}
+            missing = sorted(want_fields(r) - got)
+            eq(missing, [], what + " fields missing (have " + repr(sorted(got)) + ")")
+        flows = tls_flows(rep)
+        eq(sorted(flows), sorted(c["client_port"] for c in tls_conns(f)), "TLS flows (client ports)")
+        for c in tls_conns(f):
+            ti = flows[c["client_port"]]["tls"]
+            what = f"flow from port {c['client_port']}"
+            eq(ti["version"], c["tls_version"], what + " version")
+            eq(ti["cipher_suite"], c["cipher_suite"], what + " cipher_suite")
+            eq(ti["sni"], c["sni"], what + " sni")
+            eq(ti["alpn"], c["alpn"], what + " alpn")
+            eq(ti["decryption"], c["decryption"], what + " decryption")
+            if "hello_retry" in ti:
+                eq(ti["hello_retry"], c["hrr"], what + " hello_retry")
+            if "resumed" in ti:
+                eq(ti["resumed"], c["resumed"], what + " resumed")
+            if "key_updates" in ti:
+                eq(ti["key_updates"] > 0, c["key_update"], what + " key_updates > 0")
+            if c["decryption"] == "failed" and "failure" in ti:
+                eq(ti["failure"], "authentication_failed", what + " failure")
+        check_coverage(rep, f)
+
+# ---------------------------------------------------------------- failure modes
+
+WRONG = [n for n in NAMES if tls_conns(expected[n]) and expected[n]["keys"]
+         and all(c["decryption"] == "failed" for c in tls_conns(expected[n]))]
+NOKEY = [n for n in NAMES if expected[n].get("keylog_malformed_lines")]
+
+with t.case(f"wrong keys ({', '.join(WRONG)}): decryption failed, nothing decoded, no crash"):
+    assert WRONG, "expected.json lists no capture with altered secrets"
+    for name in WRONG:
+        f = expected[name]
+        rc, rows, err = list_requests(cap(name), *keylog_args(f))
+        eq(rows, [], name + " requests")
+        rep, err = json_report(cap(name), *keylog_args(f))
+        eq(rep["transmissions"], [], name + " transmissions")
+        eq([fl["tls"]["decryption"] for fl in rep["flows"] if fl.get("tls")],
+           ["failed"] * len(tls_conns(f)), name + " decryption")
+        eq(rep["coverage"]["tls"]["failed"], len(tls_conns(f)), name + " coverage.tls.failed")
+        if "failures" in rep["coverage"]["tls"]:
+            eq(rep["coverage"]["tls"]["failures"],
+               [{"reason": "authentication_failed", "cipher_suite": c["cipher_suite"], "flows": 1}
+                for c in tls_conns(f)], name + " coverage.tls.failures")
+
+for name in NOKEY:
+    f = expected[name]
+    keys = cap(f["keys"])
+    with t.case(f"{name}: a key log without its client random: no_key; the malformed line is named"):
+        rc, rows, err = list_requests(cap(name), *keylog_args(f))
+        eq(rows, [], "requests")
+        for line in f["keylog_malformed_lines"]:
+            assert re.search(re.escape(f["keys"]) + rf":{line}:", err), \
+                f"no '{f['keys']}:{line}:' warning on stderr:\n{err}"
+        warned = sorted(int(m) for m in re.findall(re.escape(f["keys"]) + r":(\d+):", err))
+        eq(sorted(set(warned)), f["keylog_malformed_lines"], "lines warned about")
+        rep, err = json_report(cap(name), *keylog_args(f))
+        eq([fl["tls"]["decryption"] for fl in rep["flows"] if fl.get("tls")], ["no_key"] * len(tls_conns(f)),
+           "decryption")
+        check_coverage(rep, f)
+
+    # the lines after the malformed one are still used: the file's last line
+    # is the key of another capture, which therefore decrypts with it
+    other = None
+    last = [ln for ln in open(keys) if ln.strip()][-1].split()
+    for n in NAMES:
+        if n != name and expected[n]["keys"] and any(c["client_random"] == last[1]
+                                                     for c in expected[n]["connections"]):
+            other = n
+            break
+    with t.case(f"{name}: the key log's lines after the malformed one are used (they decrypt {other})"):
+        assert other, f"no capture has the client random of the last line of {f['keys']}"
+        rc, rows, err = list_requests(cap(other), "--keylog", keys)
+        eq(rows, want_rows(other, expected[other]), other + " requests with " + f["keys"])
+
+with t.case("valid key logs cause no warning (comment lines, RSA lines, unknown labels are fine)"):
+    for name in NAMES:
+        f = expected[name]
+        if not f["keys"] or f.get("keylog_malformed_lines") or name in WRONG:
+            continue
+        rc, rows, err = list_requests(cap(name), *keylog_args(f))
+        bad = [ln for ln in err.splitlines() if f["keys"] in ln]
+        eq(bad, [], name + " warnings about its key log")
+
+with t.case("without --keylog: TLS captures list no requests, their flows are no_key"):
+    for name in NAMES:
+        f = expected[name]
+        if f["dsb"]:
+            continue  # the secrets are inside the capture
+        clear = {c["tcp_stream"] for c in f["connections"] if not c["tls"]}
+        rc, rows, err = list_requests(cap(name))
+        want = [[os.path.basename(name), str(r["frame"]), r["protocol"], r["method"], r["host"], r["uri"]]
+                for r in f["requests"] if r["tcp_stream"] in clear]
+        eq(rows, want, name + " requests without a key log")
+        rep, err = json_report(cap(name))
+        eq([fl["tls"]["decryption"] for fl in rep["flows"] if fl.get("tls")], ["no_key"] * len(tls_conns(f)),
+           name + " decryption")
+        check_coverage(rep, f, decrypted_as="no_key")
+
+t.done()
