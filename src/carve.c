@@ -38,6 +38,7 @@
 #include "decode.h"
 #include "keylog.h"
 #include "log.h"
+#include "pcapng_out.h"
 #include "policy.h"
 
 #ifndef CARVE_MAX_OPEN
@@ -46,15 +47,6 @@
 #define CARVE_SNAPLEN 262144
 #define HASH_CHUNK (1u << 20)
 
-#define BT_SHB 0x0A0D0D0Au
-#define BT_IDB 1u
-#define BT_EPB 6u
-#define BT_DSB 10u
-#define SECRETS_TLS_KEYLOG 0x544c534bu
-#define OPT_ENDOFOPT 0
-#define OPT_COMMENT 1
-#define OPT_SHB_USERAPPL 4
-#define OPT_IF_TSRESOL 9
 
 /* ---- flows: 5-tuples and the records that share them ---- */
 
@@ -170,152 +162,17 @@ static size_t task_lower(const struct task *v, size_t n, uint32_t id)
 	return lo;
 }
 
-/* ---- pcapng output, hashed as it is written ---- */
+/* ---- pcapng output (pcapng_out.c), hashed as it is written ---- */
 
 struct out {
-	FILE *fp;
-	EVP_MD_CTX *md;
+	struct pcapng_out *w;
 	char *path;
-	int err; /* errno of the first failed write, 0 if none */
 };
 
 struct sum {
 	char name[32];
 	char hex[65];
 };
-
-static void out_bytes(struct out *o, const void *p, size_t n)
-{
-	if (o->err || n == 0)
-		return;
-	if (fwrite(p, 1, n, o->fp) != n) {
-		o->err = errno ? errno : EIO;
-		return;
-	}
-	if (!EVP_DigestUpdate(o->md, p, n))
-		o->err = ENOMEM;
-}
-
-static void out_u16(struct out *o, uint16_t v)
-{
-	out_bytes(o, &v, sizeof(v));
-}
-
-static void out_u32(struct out *o, uint32_t v)
-{
-	out_bytes(o, &v, sizeof(v));
-}
-
-static void out_pad(struct out *o, size_t n)
-{
-	static const uint8_t zero[4];
-	out_bytes(o, zero, (4 - n % 4) % 4);
-}
-
-static uint32_t pad4(size_t n)
-{
-	return (uint32_t)((n + 3) & ~(size_t)3);
-}
-
-/* An option: code, length, value padded to 32 bits. */
-static void out_option(struct out *o, uint16_t code, const void *v, uint16_t len)
-{
-	out_u16(o, code);
-	out_u16(o, len);
-	out_bytes(o, v, len);
-	out_pad(o, len);
-}
-
-static void write_shb(struct out *o)
-{
-	static const char appl[] = "privaudit " PACKAGE_VERSION;
-	uint16_t alen = (uint16_t)strlen(appl);
-	uint32_t len = 28 + 4 + pad4(alen) + 4;
-	out_u32(o, BT_SHB);
-	out_u32(o, len);
-	out_u32(o, 0x1A2B3C4Du);
-	out_u16(o, 1);
-	out_u16(o, 0);
-	int64_t section_length = -1;
-	out_bytes(o, &section_length, sizeof(section_length));
-	out_option(o, OPT_SHB_USERAPPL, appl, alen);
-	out_option(o, OPT_ENDOFOPT, NULL, 0);
-	out_u32(o, len);
-}
-
-/* libpcap's DLT values are LINKTYPE values except for a few historical ones. */
-static uint16_t linktype_of_dlt(int dlt)
-{
-	if (dlt == DLT_RAW)
-		return 101; /* LINKTYPE_RAW */
-#ifdef DLT_LOOP
-	if (dlt == DLT_LOOP)
-		return 108; /* LINKTYPE_LOOP (DLT_LOOP is 12 on OpenBSD) */
-#endif
-	return (uint16_t)dlt;
-}
-
-static void write_idb(struct out *o, int dlt)
-{
-	uint32_t len = 16 + 8 + 4 + 4;
-	uint8_t nanoseconds = 9;
-	out_u32(o, BT_IDB);
-	out_u32(o, len);
-	out_u16(o, linktype_of_dlt(dlt));
-	out_u16(o, 0);
-	out_u32(o, CARVE_SNAPLEN);
-	out_option(o, OPT_IF_TSRESOL, &nanoseconds, 1);
-	out_option(o, OPT_ENDOFOPT, NULL, 0);
-	out_u32(o, len);
-}
-
-static void write_epb(struct out *o, uint32_t iface, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
-		      uint32_t wirelen, const char *comment, uint16_t clen)
-{
-	uint32_t len = 28 + pad4(caplen) + 4 + pad4(clen) + 4 + 4;
-	out_u32(o, BT_EPB);
-	out_u32(o, len);
-	out_u32(o, iface);
-	out_u32(o, (uint32_t)(ts_ns >> 32));
-	out_u32(o, (uint32_t)ts_ns);
-	out_u32(o, caplen);
-	out_u32(o, wirelen);
-	out_bytes(o, data, caplen);
-	out_pad(o, caplen);
-	out_option(o, OPT_COMMENT, comment, clen);
-	out_option(o, OPT_ENDOFOPT, NULL, 0);
-	out_u32(o, len);
-}
-
-/* A Decryption Secrets Block: Wireshark opens the carved TLS flows
- * decrypted with no key log beside the file. */
-static void write_dsb(struct out *o, const char *keylog, size_t n)
-{
-	if (!n)
-		return;
-	uint32_t len = 20 + pad4(n);
-	out_u32(o, BT_DSB);
-	out_u32(o, len);
-	out_u32(o, SECRETS_TLS_KEYLOG);
-	out_u32(o, (uint32_t)n);
-	out_bytes(o, keylog, n);
-	out_pad(o, n);
-	out_u32(o, len);
-}
-
-/* Appends the key log lines of flow `id` (when it is a TLS flow whose
- * secrets the audit had) to b. */
-static void flow_keylog(const struct audit *a, uint32_t id, struct dbuf *b)
-{
-	const struct flow_tls *t = id && id <= a->nflow_recs ? a->flow_recs[id - 1].tls : NULL;
-	const struct keylog_entry *e = t && t->have_random ? keylog_find(a->keylog, t->client_random) : NULL;
-	if (!e)
-		return;
-	char lines[1024];
-	size_t n = keylog_format(e, lines, sizeof(lines));
-	if (n < sizeof(lines))
-		dbuf_append(b, lines, n);
-}
 
 static char *join_path(const char *dir, const char *name)
 {
@@ -331,16 +188,14 @@ static int out_open(struct out *o, const char *dir, const char *name)
 {
 	memset(o, 0, sizeof(*o));
 	o->path = join_path(dir, name);
-	o->md = EVP_MD_CTX_new();
-	if (!o->path || !o->md || !EVP_DigestInit_ex(o->md, EVP_sha256(), NULL)) {
+	if (!o->path) {
 		log_error("%s/%s: out of memory", dir, name);
 		return -1;
 	}
-	if (!(o->fp = fopen(o->path, "wb"))) {
+	if (!(o->w = pcapng_out_create(o->path, 0666))) {
 		log_error("%s: cannot write: %s", o->path, strerror(errno));
 		return -1;
 	}
-	write_shb(o);
 	return 0;
 }
 
@@ -348,25 +203,35 @@ static int out_open(struct out *o, const char *dir, const char *name)
 static int out_close(struct out *o, char hex[65])
 {
 	int rc = 0;
-	if (o->fp) {
-		if (fclose(o->fp) != 0 && !o->err)
-			o->err = errno ? errno : EIO;
-		o->fp = NULL;
-		unsigned char md[32];
-		if (!o->err && !EVP_DigestFinal_ex(o->md, md, NULL))
-			o->err = ENOMEM;
-		if (o->err) {
-			log_error("%s: cannot write: %s", o->path, strerror(o->err));
-			rc = -1;
-		} else if (hex) {
-			for (int i = 0; i < 32; i++)
-				snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		}
+	if (o->w && pcapng_out_close(o->w, hex) < 0) {
+		log_error("%s: cannot write: %s", o->path, strerror(errno));
+		rc = -1;
 	}
-	EVP_MD_CTX_free(o->md);
 	free(o->path);
 	memset(o, 0, sizeof(*o));
 	return rc;
+}
+
+/* A Decryption Secrets Block: Wireshark opens the carved TLS flows
+ * decrypted with no key log beside the file. */
+static void write_dsb(struct out *o, const char *keylog, size_t n)
+{
+	if (n)
+		pcapng_out_dsb(o->w, PCAPNG_SECRETS_TLS_KEYLOG, keylog, n);
+}
+
+/* Appends the key log lines of flow `id` (when it is a TLS flow whose
+ * secrets the audit had) to b. */
+static void flow_keylog(const struct audit *a, uint32_t id, struct dbuf *b)
+{
+	const struct flow_tls *t = id && id <= a->nflow_recs ? a->flow_recs[id - 1].tls : NULL;
+	const struct keylog_entry *e = t && t->have_random ? keylog_find(a->keylog, t->client_random) : NULL;
+	if (!e)
+		return;
+	char lines[1024];
+	size_t n = keylog_format(e, lines, sizeof(lines));
+	if (n < sizeof(lines))
+		dbuf_append(b, lines, n);
 }
 
 /* ---- reading the inputs again ---- */
@@ -460,9 +325,9 @@ static int carve_pass(struct carver *c, int input, const struct task *tasks, siz
 				  in->name ? in->name : in->path);
 		uint16_t clen = (uint16_t)(cl < 0 ? 0 : (size_t)cl < sizeof(comment) ? (size_t)cl : sizeof(comment) - 1);
 		if (ev)
-			write_epb(ev, ev_iface, ts, data, hdr->caplen, hdr->len, comment, clen);
+			pcapng_out_epb(ev->w, ev_iface, ts, data, hdr->caplen, hdr->len, comment, clen);
 		for (size_t k = task_lower(tasks, n, s->id); k < n && tasks[k].flow_id == s->id; k++)
-			write_epb(&outs[k], 0, ts, data, hdr->caplen, hdr->len, comment, clen);
+			pcapng_out_epb(outs[k].w, 0, ts, data, hdr->caplen, hdr->len, comment, clen);
 	}
 	int rc = 0;
 	char what[160];
@@ -498,7 +363,7 @@ static int carve_input(struct carver *c, int input, const struct task *tasks, si
 		}
 	}
 	uint32_t ev_iface = c->ev_ifaces++;
-	write_idb(&c->ev, in->dlt);
+	pcapng_out_idb(c->ev.w, in->dlt, CARVE_SNAPLEN, NULL);
 	struct dbuf keys;
 	dbuf_init(&keys, 0);
 	for (size_t k = 0; k < n; k++)
@@ -519,7 +384,7 @@ static int carve_input(struct carver *c, int input, const struct task *tasks, si
 				rc = -1;
 				break;
 			}
-			write_idb(&outs[opened], in->dlt);
+			pcapng_out_idb(outs[opened].w, in->dlt, CARVE_SNAPLEN, NULL);
 			struct dbuf fk;
 			dbuf_init(&fk, 0);
 			flow_keylog(c->a, tasks[b + opened].flow_id, &fk);
@@ -689,7 +554,7 @@ int carve_evidence(const char *dir, const struct audit *a)
 	if (rc == 0)
 		rc = write_sums(dir, c.sums, n + 1);
 out:
-	if (c.ev.md || c.ev.path)
+	if (c.ev.w || c.ev.path)
 		out_close(&c.ev, NULL);
 	free(c.tasks);
 	free(c.spans);

@@ -46,11 +46,16 @@ def read_pcap(path):
     return linktype, frames
 
 
+DSBS = {}
+
+
 def read_pcapng(path):
     """The pcapng privaudit writes (little-endian): checks its block structure and
-    returns (shb_options, [(linktype, snaplen, options)], [(iface, ts_ns, caplen, wirelen, data, comment)])."""
+    returns (shb_options, [(linktype, snaplen, options)], [(iface, ts_ns, caplen, wirelen, data, comment)]);
+    the Decryption Secrets Blocks' (type, text, packets before it) go to DSBS[path]."""
     raw = open(path, "rb").read()
     off, idbs, epbs, shb = 0, [], [], None
+    DSBS[path] = []
 
     def options(b):
         out, o = {}, 0
@@ -82,6 +87,9 @@ def read_pcapng(path):
             data = body[20:20 + cap]
             opts = options(body[20 + (cap + 3) // 4 * 4:])
             epbs.append((iface, hi << 32 | lo, cap, wire, data, opts[1][0].decode()))
+        elif btype == 10:
+            stype, slen = struct.unpack("<II", body[:8])
+            DSBS[path].append((stype, body[8:8 + slen].decode(), len(epbs)))
         else:
             raise AssertionError(f"unexpected block type {btype:#x}")
         off += blen
@@ -300,6 +308,50 @@ with t.case("reused 5-tuple: two flows, findings in both"):
     a, b = (rep4["flows"][i - 1] for i in sorted(flows))
     eq((a["client"], a["server"]), (b["client"], b["server"]), "same endpoints")
 check_carve(d4, rep4, "reused 5-tuple")
+
+# ---- TLS: the key log lines of exactly the carved connections, in a DSB ----
+
+TLSDIR = os.path.join(CAPTURES, "test", "tls")
+tls_profile = os.path.join(tmp, "tls.yaml")
+with open(tls_profile, "w") as f:  # the app's own server is not the one the capture talks to
+    f.write('app: {name: "TLS carve", id: test.tls}\nfirst_party: {organization: "Example Ltd.", domains: [example.test]}\n')
+keys13 = os.path.join(TLSDIR, "tls13-aes128gcm-h1.keys")
+keys12 = os.path.join(TLSDIR, "tls12-ecdhe-aes128gcm-h1.keys")
+d5, rep5 = carve("tls", os.path.join(TLSDIR, "tls13-aes128gcm-h1.pcap"), os.path.join(TLSDIR, "tls12-ecdhe-aes128gcm-h1.pcap"),
+                 extra=("--profile", tls_profile, "--keylog", keys13, "--keylog", keys12,
+                        "--keylog", os.path.join(TLSDIR, "tls13-nokey.keys")))
+with t.case("TLS: each finding file carries its connection's key log lines, evidence.pcapng those of both"):
+    assert rep5["findings"], "findings on the decrypted requests"
+    wanted = {}
+    for kpath in (keys13, keys12):
+        lines = [ln for ln in open(kpath).read().splitlines() if ln and not ln.startswith("#")]
+        for ln in lines:
+            wanted.setdefault(ln.split()[1], set()).add(ln)
+    labels = {"CLIENT_RANDOM", "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+              "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"}
+    for i, fd in enumerate(rep5["findings"], 1):
+        path = os.path.join(d5, f"F{i:04d}.pcapng")
+        read_pcapng(path)
+        flow = rep5["flows"][fd["flow"] - 1]
+        eq(len(DSBS[path]), 1, f"F{i:04d} DSBs")
+        stype, text, before = DSBS[path][0]
+        eq(stype, 0x544C534B, "secrets type TLSK")
+        eq(before, 0, "packets before the secrets")
+        randoms = {ln.split()[1] for ln in text.splitlines()}
+        eq(len(randoms), 1, f"F{i:04d}: one connection's secrets")
+        rnd = randoms.pop()
+        eq(set(text.splitlines()), {ln for ln in wanted[rnd] if ln.split()[0] in labels}, "its key log lines")
+        assert flow["tls"]["decryption"] == "decrypted", flow
+    read_pcapng(os.path.join(d5, "evidence.pcapng"))
+    got = {ln.split()[1] for _, text, _ in DSBS[os.path.join(d5, "evidence.pcapng")] for ln in text.splitlines()}
+    eq(got, set(wanted), "evidence.pcapng: the secrets of both carved connections")
+if shutil.which("tshark"):
+    with t.case("TLS: tshark decrypts a carved file with no key log given"):
+        p = subprocess.run(["tshark", "-r", os.path.join(d5, "F0001.pcapng"), "-Y", "http.request",
+                            "-T", "fields", "-e", "http.request.uri"], capture_output=True)
+        assert "/v1/" in p.stdout.decode(), p.stdout.decode() + p.stderr.decode()[-300:]
+else:
+    t.skip("TLS: tshark decrypts a carved file", "tshark is not installed")
 
 # ---- errors ----
 
