@@ -14,9 +14,11 @@ used), no key log at all.
 
 Run alone: PRIVAUDIT=/path/to/privaudit TOP_SRCDIR=/path/to/src python3 tests/e2e/test_tls.py
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import urllib.parse
@@ -240,5 +242,40 @@ with t.case("without --keylog: TLS captures list no requests, their flows are no
         eq([fl["tls"]["decryption"] for fl in rep["flows"] if fl.get("tls")], ["no_key"] * len(tls_conns(f)),
            name + " decryption")
         check_coverage(rep, f, decrypted_as="no_key")
+
+# TLS 1.3 key logs with only the traffic secrets (some tools log no more):
+# the encrypted handshake is skipped, the application data still decrypts
+base = "tls13-aes128gcm-h1.pcap"
+tmpdir = tempfile.mkdtemp(prefix="privaudit-tls-")
+atexit.register(shutil.rmtree, tmpdir, True)
+traffic_only = os.path.join(tmpdir, "traffic-only.keys")
+with open(traffic_only, "w") as out:
+    out.writelines(ln for ln in open(cap(expected[base]["keys"])) if "HANDSHAKE" not in ln)
+with t.case(f"{base} with only CLIENT/SERVER_TRAFFIC_SECRET_0: the same requests"):
+    rc, rows, err = list_requests(cap(base), "--keylog", traffic_only)
+    eq(rows, want_rows(base, expected[base]), "requests")
+
+# A cipher suite privaudit cannot decrypt: the ServerHello's suite is
+# rewritten to TLS_AES_128_CCM_SHA256 (0x1304) in a copy of the capture
+raw = bytearray(open(cap(base), "rb").read())
+at = raw.find(bytes([0x16, 0x03, 0x03]))
+while at >= 0 and raw[at + 5] != 2:  # a handshake record holding a ServerHello
+    at = raw.find(bytes([0x16, 0x03, 0x03]), at + 1)
+sid = raw[at + 5 + 4 + 2 + 32]
+suite_at = at + 5 + 4 + 2 + 32 + 1 + sid
+ccm = os.path.join(tmpdir, "ccm.pcap")
+with t.case("an unsupported cipher suite: failed, named, nothing decoded"):
+    eq(bytes(raw[suite_at:suite_at + 2]), b"\x13\x01", "the suite found in the ServerHello")
+    raw[suite_at:suite_at + 2] = b"\x13\x04"
+    open(ccm, "wb").write(raw)
+    rc, rows, err = list_requests(ccm, "--keylog", cap(expected[base]["keys"]))
+    eq(rows, [], "requests")
+    rep, err = json_report(ccm, "--keylog", cap(expected[base]["keys"]))
+    tls = [fl["tls"] for fl in rep["flows"] if fl.get("tls")]
+    eq([(x["decryption"], x["failure"], x["cipher_suite"]) for x in tls],
+       [("failed", "unsupported_cipher_suite", "TLS_AES_128_CCM_SHA256")], "flow")
+    eq(rep["coverage"]["tls"]["failures"],
+       [{"reason": "unsupported_cipher_suite", "cipher_suite": "TLS_AES_128_CCM_SHA256", "flows": 1}], "failures")
+    eq(rep["coverage"]["tls"]["failed"], 1, "failed")
 
 t.done()
