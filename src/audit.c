@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dbuf.h"
+#include "http.h"
 
 #include "dns.h"
 #include "dpi.h"
@@ -18,6 +19,7 @@
 #include "signatures.h"
 #include "strtab.h"
 #include "transmission.h"
+#include "workq.h"
 
 #define NS_PER_S 1000000000ULL
 
@@ -52,6 +54,7 @@ struct request_line {
 };
 
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why);
+static void run_job(void *ctx, void *job);
 
 struct audit *audit_new(const struct audit_options *o)
 {
@@ -75,7 +78,11 @@ struct audit *audit_new(const struct audit_options *o)
 		a->own_keylog = true;
 	}
 	field_list_init(&a->scratch);
-	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx || !a->policy || !a->keylog) {
+	/* a job queue bounded to 512 requests or 16 MiB of copies */
+	if (o->worker)
+		a->workq = workq_new(run_job, a, 512, 16u << 20);
+	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx || !a->policy || !a->keylog ||
+	    (o->worker && !a->workq)) {
 		audit_free(a);
 		return NULL;
 	}
@@ -86,7 +93,8 @@ void audit_free(struct audit *a)
 {
 	if (!a)
 		return;
-	flow_table_free(a->flows);
+	flow_table_free(a->flows); /* may hand over the last requests */
+	workq_free(a->workq);
 	tx_spool_free(a->tx);
 	field_list_free(&a->scratch);
 	free(a->cls);
@@ -317,6 +325,8 @@ static int by_frame(const void *x, const void *y)
 void audit_end_input(struct audit *a)
 {
 	flow_table_flush(a->flows);
+	if (a->workq)
+		workq_drain(a->workq); /* every request of this input is listed */
 	a->cnt.dns_dropped += dns_cache_dropped(a->dns);
 	if (a->nlines)
 		qsort(a->lines, a->nlines, sizeof(*a->lines), by_frame);
@@ -427,40 +437,173 @@ static int match_consent(struct audit *a, const struct transmission *t, const ch
 				    q ? (size_t)(q - t->uri) : t->uri_len, paths, values, lens, n);
 }
 
-void audit_request(struct audit *a, struct flow *f, struct transmission *t)
+/* What the pipeline knows of a request beyond the request itself. */
+struct request_meta {
+	int input;
+	uint32_t flow_id;
+	struct ip_addr client, server;
+	uint16_t client_port, server_port;
+	bool tls;
+	const char *recipient; /* interned: Host, else the flow's name, else the address */
+};
+
+/* The work done per request once its place is known: fields, listing,
+ * classification, the spool, the policy.  On the worker thread when there
+ * is one; it alone touches what this writes. */
+static void process_request(struct audit *a, const struct http_request *r, const struct request_meta *m)
 {
+	struct transmission t;
+	memset(&t, 0, sizeof(t));
+	t.fields = a->scratch; /* borrowed: its arena is reused request after request */
+	t.input = m->input;
+	t.flow_id = m->flow_id;
+	t.client = m->client;
+	t.server = m->server;
+	t.client_port = m->client_port;
+	t.server_port = m->server_port;
+	t.frame = r->frame;
+	t.frames = r->frames;
+	t.nframes = r->nframes;
+	t.ts_ns = r->ts_ns;
+	t.protocol = r->protocol;
+	t.tls = m->tls;
+	t.method = r->method;
+	t.method_len = r->method_len;
+	t.uri = r->target;
+	t.uri_len = r->target_len;
+	t.status = r->status;
+	t.host = r->host;
+	t.host_len = r->host_len;
+	if (r->body_truncated)
+		t.truncated |= TX_TRUNC_BODY_CAP;
+	if (r->body_gap)
+		t.truncated |= TX_TRUNC_BODY_GAP;
+	if (r->headers_truncated)
+		t.truncated |= TX_TRUNC_HEADERS;
+	tx_fields_from_http(&t, r, a->opt.max_decoded);
 	a->cnt.requests++;
-	if (t->truncated)
+	if (t.truncated)
 		a->cnt.truncated_messages++;
-	const char *host = NULL;
-	if (t->host) {
-		char name[256];
-		size_t n = tx_host_name(t->host, t->host_len, name, sizeof(name));
-		if (n)
-			host = strtab_intern(a->names, name, n);
-		if (host && (!f->host || f->host_source != HOST_FROM_HTTP)) {
-			f->host = host;
-			f->host_source = HOST_FROM_HTTP;
-		}
-	}
-	if (!host)
-		host = f->host; /* the recipient: Host, else SNI, else the DNS answer */
-	if (!host) { /* else the address */
-		char ip[46];
-		if (ip_addr_str(flow_server_addr(f), ip, sizeof(ip)))
-			host = strtab_intern(a->names, ip, strlen(ip));
-	}
 	if (a->opt.list_requests)
-		list_request(a, t);
-	uint64_t cats = classify_fields(a, t);
-	t->cls = a->cls;
+		list_request(a, &t);
+	uint64_t cats = classify_fields(a, &t);
+	t.cls = a->cls;
 	long seq = -1;
-	if (t->fields.n && !a->opt.no_report && tx_spool_add(a->tx, t) == 0) {
+	if (t.fields.n && !a->opt.no_report && tx_spool_add(a->tx, &t) == 0) {
 		seq = (long)a->cnt.transmissions;
 		a->cnt.transmissions++;
 	}
-	policy_request(a->policy, seq, t->input, t->frame, t->ts_ns, t->flow_id, host, t->tls, cats,
-		       match_consent(a, t, host));
+	policy_request(a->policy, seq, t.input, t.frame, t.ts_ns, t.flow_id, m->recipient, t.tls, cats,
+		       match_consent(a, &t, m->recipient));
+	field_list_clear(&t.fields);
+	a->scratch = t.fields;
+}
+
+/* A request copied for the worker: the request's scalars, and its strings,
+ * headers, body and frames in one allocation. */
+struct request_job {
+	struct request_meta m;
+	struct http_request r;
+	size_t bytes;
+	unsigned char data[];
+};
+
+static const char *copy_str(unsigned char **p, const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *d = (char *)*p;
+	memcpy(d, s, n);
+	*p += n;
+	return d;
+}
+
+static struct request_job *job_new(const struct http_request *r, const struct request_meta *m)
+{
+	size_t n = r->nframes * sizeof(uint64_t) + r->method_len + r->target_len + r->host_len + r->body_len;
+	for (size_t i = 0; i < r->nheaders; i++)
+		n += r->headers[i].name_len + r->headers[i].value_len;
+	/* the header array is the large part of the struct: only the used
+	 * entries are filled, but the struct is whole so it can be handed on */
+	struct request_job *j = malloc(sizeof(*j) + n);
+	if (!j)
+		return NULL;
+	j->m = *m;
+	j->bytes = sizeof(*j) + n;
+	struct http_request *c = &j->r;
+	size_t head = offsetof(struct http_request, headers);
+	memcpy(c, r, head); /* scalars before the header array */
+	c->nheaders = r->nheaders;
+	c->headers_truncated = r->headers_truncated;
+	c->body_len = r->body_len;
+	c->body_truncated = r->body_truncated;
+	c->body_gap = r->body_gap;
+	c->nframes = r->nframes;
+	c->frame = r->frame;
+	c->ts_ns = r->ts_ns;
+	c->status = r->status;
+	c->response_frame = r->response_frame;
+	unsigned char *p = j->data;
+	c->frames = memcpy(p, r->frames, r->nframes * sizeof(uint64_t));
+	p += r->nframes * sizeof(uint64_t);
+	c->method = copy_str(&p, r->method, r->method_len);
+	c->target = copy_str(&p, r->target, r->target_len);
+	c->host = copy_str(&p, r->host, r->host_len);
+	for (size_t i = 0; i < r->nheaders; i++) {
+		c->headers[i] = r->headers[i];
+		c->headers[i].name = copy_str(&p, r->headers[i].name, r->headers[i].name_len);
+		c->headers[i].value = copy_str(&p, r->headers[i].value, r->headers[i].value_len);
+	}
+	c->body = (const uint8_t *)copy_str(&p, (const char *)r->body, r->body_len);
+	return j;
+}
+
+static void run_job(void *ctx, void *job)
+{
+	struct request_job *j = job;
+	process_request(ctx, &j->r, &j->m);
+	free(j);
+}
+
+void audit_request(struct audit *a, struct flow *f, const struct http_request *r, bool tls)
+{
+	/* the flow is the pipeline's: what it gives the request is taken here */
+	struct request_meta m = {
+		.input = f->input,
+		.flow_id = f->id,
+		.client = *flow_client_addr(f),
+		.server = *flow_server_addr(f),
+		.client_port = flow_client_port(f),
+		.server_port = flow_server_port(f),
+		.tls = tls,
+	};
+	if (r->host) {
+		char name[256];
+		size_t n = tx_host_name(r->host, r->host_len, name, sizeof(name));
+		if (n)
+			m.recipient = strtab_intern(a->names, name, n);
+		if (m.recipient && (!f->host || f->host_source != HOST_FROM_HTTP)) {
+			f->host = m.recipient;
+			f->host_source = HOST_FROM_HTTP;
+		}
+	}
+	if (!m.recipient)
+		m.recipient = f->host; /* the recipient: Host, else SNI, else the DNS answer */
+	if (!m.recipient) { /* else the address */
+		char ip[46];
+		if (ip_addr_str(&m.server, ip, sizeof(ip)))
+			m.recipient = strtab_intern(a->names, ip, strlen(ip));
+	}
+	/* CLI frame marks are still being timed by the packet loop, which
+	 * shares the policy with the worker: until then, in line */
+	struct request_job *j = a->workq && !a->marks_pending ? job_new(r, &m) : NULL;
+	if (j) {
+		workq_push(a->workq, j, j->bytes);
+		return;
+	}
+	if (a->workq)
+		workq_drain(a->workq);
+	process_request(a, r, &m);
 }
 
 void audit_capture_mark(struct audit *a, const char *kind, uint64_t ts_ns)
@@ -470,5 +613,7 @@ void audit_capture_mark(struct audit *a, const char *kind, uint64_t ts_ns)
 
 void audit_finish(struct audit *a)
 {
+	if (a->workq)
+		workq_drain(a->workq);
 	policy_finish(a->policy, a->flow_recs, a->nflow_recs);
 }

@@ -48,6 +48,7 @@ struct audit_options {
 	bool reveal_values;   /* report field values unmasked */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
 	bool no_report;       /* no report will be written: transmissions are not serialised */
+	bool worker;          /* extract and classify requests on a second thread (replay) */
 	size_t max_body;      /* request body bytes kept per message */
 	size_t max_decoded;   /* decompressed bytes per message */
 	size_t max_reasm;     /* out-of-order bytes buffered per TCP direction */
@@ -130,6 +131,7 @@ struct audit {
 	size_t nflow_recs, flow_recs_cap;
 	struct audit_counters cnt;
 	struct tx_spool *tx;
+	struct workq *workq;        /* requests to the worker thread; NULL: done in line */
 	struct field_list scratch;  /* reused for every request's fields */
 	struct classification *cls; /* and their classifications */
 	size_t cls_cap;
@@ -160,9 +162,10 @@ void audit_capture_mark(struct audit *a, const char *kind, uint64_t ts_ns);
 /* After the last input: decides phases and findings. */
 void audit_finish(struct audit *a);
 
-struct transmission;
-/* A decoded request: names the flow's host, lists it, and spools it as a
- * transmission when it carries fields. */
-void audit_request(struct audit *a, struct flow *f, struct transmission *t);
+struct http_request;
+/* A decoded request of flow f: names the flow's host, then (on the worker
+ * thread when there is one) extracts its fields, lists it, classifies it,
+ * spools it as a transmission when it carries fields and tells the policy. */
+void audit_request(struct audit *a, struct flow *f, const struct http_request *r, bool tls);
 
 #endif

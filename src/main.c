@@ -392,6 +392,7 @@ static int cmd_replay(int argc, char **argv)
 	};
 	struct audit_options opt;
 	audit_default_options(&opt);
+	opt.worker = true; /* a second core extracts and classifies while the first decodes */
 	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL, *carve_dir = NULL;
 	const char *marks[64];
 	static char mark_records[64][256];

@@ -9,7 +9,6 @@
 #include "http2.h"
 #include "reasm.h"
 #include "tls.h"
-#include "transmission.h"
 
 /* Client segments inspected before a flow that never showed an HTTP
  * message start is let go. */
@@ -153,37 +152,8 @@ static const struct reasm_ops reasm_ops = { on_data, on_gap, on_end };
 static void on_request(void *ctx, const struct http_request *r)
 {
 	struct session *s = ctx;
-	struct audit *a = s->a;
-	struct transmission t;
-	memset(&t, 0, sizeof(t));
-	t.fields = a->scratch; /* borrowed: its arena is reused request after request */
-	t.input = s->f->input;
-	t.flow_id = s->f->id;
-	t.flow = s->f;
-	t.frame = r->frame;
-	t.frames = r->frames;
-	t.nframes = r->nframes;
-	t.ts_ns = r->ts_ns;
-	t.protocol = r->protocol;
-	t.tls = s->transport == T_TLS;
-	t.method = r->method;
-	t.method_len = r->method_len;
-	t.uri = r->target;
-	t.uri_len = r->target_len;
-	t.status = r->status;
-	t.host = r->host;
-	t.host_len = r->host_len;
-	if (r->body_truncated)
-		t.truncated |= TX_TRUNC_BODY_CAP;
-	if (r->body_gap)
-		t.truncated |= TX_TRUNC_BODY_GAP;
-	if (r->headers_truncated)
-		t.truncated |= TX_TRUNC_HEADERS;
-	tx_fields_from_http(&t, r, a->opt.max_decoded);
 	s->requests++;
-	audit_request(a, s->f, &t);
-	field_list_clear(&t.fields);
-	a->scratch = t.fields;
+	audit_request(s->a, s->f, r, s->transport == T_TLS);
 }
 
 static void account(struct session *s)

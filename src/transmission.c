@@ -261,9 +261,9 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 	jw_key(w, "id");
 	jw_uint(w, t->flow_id);
 	jw_key(w, "src");
-	jw_str(w, ip_endpoint_str(flow_client_addr(t->flow), flow_client_port(t->flow), buf, sizeof(buf)));
+	jw_str(w, ip_endpoint_str(&t->client, t->client_port, buf, sizeof(buf)));
 	jw_key(w, "dst");
-	jw_str(w, ip_endpoint_str(flow_server_addr(t->flow), flow_server_port(t->flow), buf, sizeof(buf)));
+	jw_str(w, ip_endpoint_str(&t->server, t->server_port, buf, sizeof(buf)));
 	jw_key(w, "transport");
 	jw_str(w, "tcp");
 	jw_obj_end(w);

@@ -21,7 +21,8 @@
 struct transmission {
 	int input;
 	uint32_t flow_id;
-	const struct flow *flow;
+	struct ip_addr client, server; /* the flow's endpoints */
+	uint16_t client_port, server_port;
 	uint64_t frame;          /* completes the request */
 	const uint64_t *frames;
 	size_t nframes;
