@@ -47,7 +47,8 @@ struct audit_options {
 	void *live_ctx;
 	bool reveal_values;   /* report field values unmasked */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
-	bool no_report;       /* no report will be written: transmissions are not serialised */
+	bool no_report;       /* no report will be written: transmissions are not serialised,
+			       * inputs not hashed */
 	bool worker;          /* extract and classify requests on a second thread (replay) */
 	size_t max_body;      /* request body bytes kept per message */
 	size_t max_decoded;   /* decompressed bytes per message */

@@ -302,7 +302,8 @@ int capture_replay_file(struct audit *a, const char *path)
 			fail(a, input, path, "%s", strerror(errno));
 			return -1;
 		}
-		hasher_start(&hasher, path);
+		if (!a->opt.no_report) /* the hash is for the report: none, no hash */
+			hasher_start(&hasher, path);
 	}
 
 	int rc = -1;

@@ -99,74 +99,57 @@ void jw_keyn(struct jsonw *w, const char *key, size_t n)
 }
 
 /* Bytes that JSON strings carry as they are: printable ASCII but '"' and '\\'. */
-static inline bool plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+static const bool plain_ascii[256] = {
+	[0x20 ... '"' - 1] = true,
+	['"' + 1 ... '\\' - 1] = true,
+	['\\' + 1 ... 0x7f] = true,
+};
 
-static size_t jw_escape(char *dst, size_t cap, const void *src, size_t n)
+/* The escape for byte c that is not plain ASCII nor the start of valid
+ * UTF-8, into tmp; returns its length. */
+static size_t escape_byte(unsigned char c, char tmp[8])
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = src;
-	size_t out = 0;
-	char tmp[8];
-	const char *piece;
-	size_t k, plen;
-	for (size_t i = 0; i < n; i += k) {
-		unsigned char c = s[i];
-		if (plain_ascii(c)) {
-			k = 1;
-			while (i + k < n && plain_ascii(s[i + k]))
-				k++;
-			piece = (const char *)s + i;
-			plen = k;
-		} else if (c >= 0x80 && (k = utf8_seq(s + i, n - i)) != 0) {
-			piece = (const char *)s + i;
-			plen = k;
-		} else {
-			k = 1;
-			piece = tmp;
-			plen = 2;
-			switch (c) {
-			case '"': memcpy(tmp, "\\\"", 2); break;
-			case '\\': memcpy(tmp, "\\\\", 2); break;
-			case '\n': memcpy(tmp, "\\n", 2); break;
-			case '\r': memcpy(tmp, "\\r", 2); break;
-			case '\t': memcpy(tmp, "\\t", 2); break;
-			default:
-				if (c < 0x20) {
-					memcpy(tmp, "\\u00", 4);
-					tmp[4] = hex[c >> 4];
-					tmp[5] = hex[c & 15];
-					plen = 6;
-				} else { /* a byte of invalid UTF-8 */
-					memcpy(tmp, "\\\\x", 3);
-					tmp[3] = hex[c >> 4];
-					tmp[4] = hex[c & 15];
-					plen = 5;
-				}
-			}
+	switch (c) {
+	case '"': memcpy(tmp, "\\\"", 2); return 2;
+	case '\\': memcpy(tmp, "\\\\", 2); return 2;
+	case '\n': memcpy(tmp, "\\n", 2); return 2;
+	case '\r': memcpy(tmp, "\\r", 2); return 2;
+	case '\t': memcpy(tmp, "\\t", 2); return 2;
+	default:
+		if (c < 0x20) {
+			memcpy(tmp, "\\u00", 4);
+			tmp[4] = hex[c >> 4];
+			tmp[5] = hex[c & 15];
+			return 6;
 		}
-		if (out < cap)
-			memcpy(dst + out, piece, plen <= cap - out ? plen : cap - out);
-		out += plen;
+		/* a byte of invalid UTF-8 */
+		memcpy(tmp, "\\\\x", 3);
+		tmp[3] = hex[c >> 4];
+		tmp[4] = hex[c & 15];
+		return 5;
 	}
-	return out;
 }
 
 void jw_strn(struct jsonw *w, const void *s, size_t n)
 {
 	comma(w);
 	putc_(w, '"');
-	char chunk[2048]; /* 256 bytes escape to at most 6 characters each */
+	/* runs of bytes that need no escape go to the buffer as they are */
 	const unsigned char *p = s;
-	/* escape in pieces; a piece never splits a UTF-8 sequence because
-	 * utf8_seq needs the whole sequence inside the piece it is given */
-	while (n) {
-		size_t take = n > 256 ? 256 : n;
-		while (take < n && take > 252 && (p[take] & 0xc0) == 0x80)
-			take--;
-		size_t k = jw_escape(chunk, sizeof(chunk), p, take);
-		put(w, chunk, k);
-		p += take;
-		n -= take;
+	for (size_t i = 0, k; i < n; i += k) {
+		if (plain_ascii[p[i]]) {
+			k = 1;
+			while (i + k < n && plain_ascii[p[i + k]])
+				k++;
+			put(w, (const char *)p + i, k);
+		} else if (p[i] >= 0x80 && (k = utf8_seq(p + i, n - i)) != 0) {
+			put(w, (const char *)p + i, k);
+		} else {
+			char tmp[8];
+			k = 1;
+			put(w, tmp, escape_byte(p[i], tmp));
+		}
 	}
 	putc_(w, '"');
 }
