@@ -5,6 +5,7 @@
 #ifndef PA_REPORT_H
 #define PA_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,6 +18,10 @@ int report_write_text(FILE *out, struct audit *a);
 int report_write_md(FILE *out, struct audit *a);
 /* The findings table of the text summary. */
 void report_findings_table(FILE *out, struct audit *a);
+
+/* One line on what of the encrypted traffic was seen ("TLS: 3 flows, 1
+ * decrypted, ..."), into buf; "" when the run had no TLS or QUIC flow. */
+const char *report_tls_summary(const struct audit *a, char *buf, size_t len);
 
 /* RFC 3339 UTC with microseconds, e.g. 2016-08-02T03:27:22.123456Z. */
 void report_format_ts(uint64_t ts_ns, char buf[32]);

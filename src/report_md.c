@@ -39,6 +39,9 @@ int report_write_md(FILE *out, struct audit *a)
 	else
 		fputs("- No app profile was given: only findings that need none are reported.\n", out);
 	fprintf(out, "- Signature set: SHA-256 `%s`\n", a->opt.sigs ? signatures_sha256(a->opt.sigs) : "none");
+	char tls[256];
+	if (report_tls_summary(a, tls, sizeof(tls))[0])
+		fprintf(out, "- %s. Requests inside traffic that was not decrypted are not in this report.\n", tls);
 	fprintf(out, "- Findings: %zu\n\n", nf);
 	fputs("| input | format | frames | first packet | SHA-256 | error |\n|---|---|---|---|---|---|\n", out);
 	for (size_t i = 0; i < a->ninputs; i++) {

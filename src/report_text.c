@@ -7,6 +7,7 @@
 #include "policy.h"
 #include "report.h"
 #include "signatures.h"
+#include "tls.h"
 
 struct host_count {
 	const char *host;
@@ -66,6 +67,25 @@ void report_findings_table(FILE *out, struct audit *a)
 	}
 }
 
+const char *report_tls_summary(const struct audit *a, char *buf, size_t len)
+{
+	const struct audit_counters *c = &a->cnt;
+	buf[0] = 0;
+	if (!c->tls_flows && !c->quic_flows)
+		return buf;
+	uint64_t no_key = 0;
+	for (size_t i = 0; i < a->nflow_recs; i++)
+		no_key += a->flow_recs[i].tls && a->flow_recs[i].tls->decryption == TLS_NO_KEY;
+	snprintf(buf, len,
+		 "TLS: %llu flows, %llu decrypted, %llu without a key, %llu failed, %llu not decodable (no handshake "
+		 "captured); QUIC: %llu flows (not decrypted)",
+		 (unsigned long long)c->tls_flows, (unsigned long long)c->tls_decrypted, (unsigned long long)no_key,
+		 (unsigned long long)c->tls_failed,
+		 (unsigned long long)(c->tls_flows - c->tls_decrypted - c->tls_failed - no_key),
+		 (unsigned long long)c->quic_flows);
+	return buf;
+}
+
 static int cmp_name(const void *x, const void *y)
 {
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
@@ -116,6 +136,9 @@ int report_write_text(FILE *out, struct audit *a)
 			fprintf(out, "  ... and %zu more\n", nhosts - TOP_HOSTS);
 	}
 	free(hosts);
+	char tls[256];
+	if (report_tls_summary(a, tls, sizeof(tls))[0])
+		fprintf(out, "%s\n", tls);
 	const struct consent_event *ev;
 	size_t nev = policy_events(a->policy, &ev);
 	for (size_t i = 0; i < nev; i++) {

@@ -278,4 +278,15 @@ with t.case("an unsupported cipher suite: failed, named, nothing decoded"):
        [{"reason": "unsupported_cipher_suite", "cipher_suite": "TLS_AES_128_CCM_SHA256", "flows": 1}], "failures")
     eq(rep["coverage"]["tls"]["failed"], 1, "failed")
 
+# The human-readable summaries say what of the encrypted traffic was seen
+with t.case("text and Markdown reports: one line on TLS decrypted, without a key, failed"):
+    args = ("--keylog", cap(expected["tls13-h2.pcap"]["keys"]), "--keylog", cap(expected["tls12-wrongkey.pcap"]["keys"]),
+            cap("tls13-h2.pcap"), cap("tls13-nokey.pcap"), cap("tls12-wrongkey.pcap"))
+    line = ("TLS: 3 flows, 1 decrypted, 1 without a key, 1 failed, 0 not decodable (no handshake captured); "
+            "QUIC: 0 flows (not decrypted)")
+    rc, out, err = run("replay", "--format", "text", *args, check_rc=OK)
+    assert line + "\n" in out.decode(), out.decode()
+    rc, out, err = run("replay", "--format", "md", *args, check_rc=OK)
+    assert "- " + line + ". Requests inside traffic" in out.decode(), out.decode()
+
 t.done()
