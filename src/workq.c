@@ -4,6 +4,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+/* An idle worker is woken once this many jobs wait (or on drain): one
+ * wake-up per batch rather than per request. */
+#define WAKE_BATCH 32
+
 struct workq {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -18,6 +22,9 @@ struct workq {
 	size_t bytes, max_bytes;
 	bool busy; /* the worker is running a job */
 	bool stop;
+	/* who waits: a signal only when someone does saves a futex call and a
+	 * context switch per job */
+	bool worker_waits, pusher_waits;
 };
 
 static void *worker(void *arg)
@@ -27,7 +34,9 @@ static void *worker(void *arg)
 	for (;;) {
 		while (q->count == 0 && !q->stop) {
 			pthread_cond_broadcast(&q->idle);
+			q->worker_waits = true;
 			pthread_cond_wait(&q->more, &q->mu);
+			q->worker_waits = false;
 		}
 		if (q->count == 0)
 			break;
@@ -41,7 +50,8 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&q->mu);
 		q->busy = false;
 		q->bytes -= bytes;
-		pthread_cond_signal(&q->room);
+		if (q->pusher_waits)
+			pthread_cond_signal(&q->room);
 	}
 	pthread_cond_broadcast(&q->idle);
 	pthread_mutex_unlock(&q->mu);
@@ -86,19 +96,27 @@ void workq_push(struct workq *q, void *job, size_t bytes)
 {
 	pthread_mutex_lock(&q->mu);
 	/* a job larger than the byte cap still goes, alone */
-	while (q->count == q->cap || (q->count && q->bytes + bytes > q->max_bytes))
+	while (q->count == q->cap || (q->count && q->bytes + bytes > q->max_bytes)) {
+		if (q->worker_waits) /* what fills the queue must be taken */
+			pthread_cond_signal(&q->more);
+		q->pusher_waits = true;
 		pthread_cond_wait(&q->room, &q->mu);
+		q->pusher_waits = false;
+	}
 	q->ring[(q->head + q->count) % q->cap] = job;
 	q->sizes[(q->head + q->count) % q->cap] = bytes;
 	q->count++;
 	q->bytes += bytes;
-	pthread_cond_signal(&q->more);
+	if (q->worker_waits && q->count >= WAKE_BATCH)
+		pthread_cond_signal(&q->more);
 	pthread_mutex_unlock(&q->mu);
 }
 
 void workq_drain(struct workq *q)
 {
 	pthread_mutex_lock(&q->mu);
+	if (q->worker_waits && q->count)
+		pthread_cond_signal(&q->more);
 	while (q->count || q->busy)
 		pthread_cond_wait(&q->idle, &q->mu);
 	pthread_mutex_unlock(&q->mu);
