@@ -11,10 +11,15 @@
 #   OUT=/tmp/bench bench/make-tls.sh     -> $OUT/tls.pcap and $OUT/tls.keys
 #
 # Needs root (a network namespace and dumpcap on it), curl, openssl, python3,
-# dumpcap and editcap.  CONNECTIONS (default 400) sets its size (~0.55 MB each).
+# dumpcap and editcap.  CONNECTIONS (default 400) sets its size (~0.55 MB
+# each); REQUESTS (default 8) the requests per connection, ITEMS (default
+# 1200, ~60 KiB) the size of each answer; NAME (default tls) the file names.
 set -eu
 out=${OUT:-/tmp/bench}
 n=${CONNECTIONS:-400}
+requests=${REQUESTS:-8}
+items=${ITEMS:-1200}
+name=${NAME:-tls}
 mkdir -p "$out"
 for tool in curl openssl dumpcap editcap unshare ip; do
 	command -v "$tool" >/dev/null || { echo "make-tls.sh: $tool is needed" >&2; exit 2; }
@@ -23,14 +28,14 @@ if [ "${PA_IN_NETNS:-}" != 1 ]; then
 	exec env PA_IN_NETNS=1 unshare -n sh "$0" "$@"
 fi
 work=$(mktemp -d)
-trap 'kill $srv $cap 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $srv $cap 2>/dev/null || :; rm -rf "$work"' EXIT
 ip link set lo up
 ip link set lo mtu 1500
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 \
 	-subj /CN=api.bench.test -addext subjectAltName=DNS:api.bench.test 2>/dev/null
 cat >"$work/server.py" <<'PY'
 import http.server, socketserver, ssl, sys
-answer = b'{"ok":true,"items":[' + b",".join(b'{"id":%d,"title":"lesson %d","progress":0.5}' % (i, i) for i in range(1200)) + b"]}"
+answer = b'{"ok":true,"items":[' + b",".join(b'{"id":%d,"title":"lesson %d","progress":0.5}' % (i, i) for i in range(int(sys.argv[3]))) + b"]}"
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_POST(self):
@@ -51,7 +56,7 @@ srv = S(("127.0.0.1", 8443), H)
 srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 srv.serve_forever()
 PY
-python3 "$work/server.py" "$work/cert.pem" "$work/key.pem" &
+python3 "$work/server.py" "$work/cert.pem" "$work/key.pem" "$items" &
 srv=$!
 dumpcap -q -i lo -s 0 -f "tcp port 8443" -w "$work/tls.pcapng" 2>/dev/null &
 cap=$!
@@ -62,7 +67,8 @@ print(json.dumps({"user": {"name": "Li Wei", "phone": "13800138000", "email": "l
   "occupation": "teacher", "device_id": "5ac6a0ff-8d18-47bc-a902-2812cf0c251e"},
   "events": [{"name": "lesson_open", "ts": 1700000000 + i, "lesson": i} for i in range(2)]}))' >"$work/body.json"
 urls=""
-for k in 1 2 3 4 5 6 7 8; do urls="$urls https://api.bench.test:8443/v1/events?seq=$k"; done
+k=1
+while [ "$k" -le "$requests" ]; do urls="$urls https://api.bench.test:8443/v1/events?seq=$k"; k=$((k + 1)); done
 i=0
 while [ "$i" -lt "$n" ]; do
 	case $((i % 4)) in
@@ -80,6 +86,6 @@ done
 sleep 1
 kill -INT $cap
 wait $cap || true
-editcap -F pcap "$work/tls.pcapng" "$out/tls.pcap"
-cp "$work/tls.keys" "$out/tls.keys"
-echo "$out/tls.pcap: $(capinfos -c -M "$out/tls.pcap" | sed -n 's/^Number of packets: *//p') packets, $(wc -l <"$out/tls.keys") key log lines"
+editcap -F pcap "$work/tls.pcapng" "$out/$name.pcap"
+cp "$work/tls.keys" "$out/$name.keys"
+echo "$out/$name.pcap: $(capinfos -c -M "$out/$name.pcap" | sed -n 's/^Number of packets: *//p') packets, $(wc -l <"$out/$name.keys") key log lines"

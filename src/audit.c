@@ -254,6 +254,7 @@ static void record_tls(struct audit *a, struct flow *f, struct flow_record *r, c
 	t->alpn = intern(a, ti->alpn);
 	t->records_decrypted = ti->records_decrypted;
 	t->records_failed = ti->records_failed;
+	t->records_skipped = ti->records_skipped;
 	t->key_updates = ti->key_updates;
 	r->tls = t;
 	a->cnt.tls_decrypted += ti->decryption == TLS_DECRYPTED;

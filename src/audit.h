@@ -83,7 +83,7 @@ struct flow_tls {
 	bool have_random;
 	uint8_t client_random[32]; /* to carve its key log lines */
 	const char *sni, *alpn;    /* interned; NULL when absent */
-	uint64_t records_decrypted, records_failed;
+	uint64_t records_decrypted, records_failed, records_skipped;
 	uint32_t key_updates;
 };
 

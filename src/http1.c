@@ -675,6 +675,29 @@ size_t http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uin
 	return !was_dead && c->h2c ? (size_t)(p - start) : n;
 }
 
+uint64_t http1_skippable(const struct http1_conn *c, int dir)
+{
+	const struct h1_dir *d = &c->d[dir];
+	if (dir != 1) /* request bytes are the evidence: all are read */
+		return 0;
+	switch (d->st) {
+	case ST_BODY_LEN:
+	case ST_CHUNK_DATA:
+		return d->remaining;
+	case ST_BODY_CLOSE:
+		return UINT64_MAX;
+	default:
+		return 0;
+	}
+}
+
+void http1_skip(struct http1_conn *c, int dir, uint64_t len)
+{
+	struct h1_dir *d = &c->d[dir];
+	if ((d->st == ST_BODY_LEN || d->st == ST_CHUNK_DATA) && len < d->remaining)
+		d->remaining -= len;
+}
+
 void http1_gap(struct http1_conn *c, int dir, uint64_t len)
 {
 	struct h1_dir *d = &c->d[dir];

@@ -46,6 +46,12 @@ void http1_free(struct http1_conn *c);
 size_t http1_data(struct http1_conn *c, int dir, const uint8_t *data, size_t len, uint64_t origin,
 		  uint64_t frame, uint64_t ts_ns);
 void http1_gap(struct http1_conn *c, int dir, uint64_t len);
+/* How many of the next bytes of dir are response body the parser only
+ * counts (0 when none, UINT64_MAX for a body that runs to the close): a
+ * decrypter may skip them.  http1_skip(c, dir, n) then stands for n of
+ * them, n below the count (the body's last byte is always delivered). */
+uint64_t http1_skippable(const struct http1_conn *c, int dir);
+void http1_skip(struct http1_conn *c, int dir, uint64_t len);
 void http1_end(struct http1_conn *c, int dir);
 /* True once the connection stopped being HTTP/1 (e.g. an upgrade): the
  * caller may stop feeding it. */

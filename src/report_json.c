@@ -98,6 +98,8 @@ static void write_flow_tls(struct jsonw *w, const struct flow_tls *t)
 	jw_uint(w, t->records_decrypted);
 	jw_key(w, "records_failed");
 	jw_uint(w, t->records_failed);
+	jw_key(w, "records_skipped");
+	jw_uint(w, t->records_skipped);
 	jw_key(w, "key_updates");
 	jw_uint(w, t->key_updates);
 	jw_obj_end(w);

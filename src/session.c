@@ -111,7 +111,19 @@ static void on_tls_lost(void *ctx, int dir)
 	app_gap(ctx, dir, UINT64_MAX); /* an unknown amount: no length keeps the parser in step */
 }
 
-static const struct tls_ops tls_ops = { on_plaintext, on_tls_lost };
+static uint64_t on_tls_skippable(void *ctx, int dir)
+{
+	struct session *s = ctx;
+	return s->app == A_HTTP1 ? http1_skippable(s->h1, dir) : 0;
+}
+
+static void on_tls_skip(void *ctx, int dir, uint64_t n)
+{
+	struct session *s = ctx;
+	http1_skip(s->h1, dir, n);
+}
+
+static const struct tls_ops tls_ops = { on_plaintext, on_tls_lost, on_tls_skippable, on_tls_skip };
 
 static void on_data(void *ctx, int dir, const uint8_t *data, size_t len, uint64_t frame, uint64_t ts_ns)
 {

@@ -103,10 +103,14 @@ struct tls_dir {
 	bool keys_ready;
 	bool no_handshake_secret; /* TLS 1.3: only traffic secrets known, trial-decrypt */
 	bool dead;
+	bool opened;              /* a record of this direction authenticated */
 	uint64_t seq;
 	EVP_CIPHER_CTX *cipher;
 	EVP_MAC_CTX *mac;
 	uint8_t iv[16];           /* GCM salt, ChaCha/TLS 1.3 IV, TLS 1.0 CBC chain */
+	uint8_t key[32];          /* TLS 1.3: the record key, for peeking (peek_tls13) */
+	EVP_CIPHER_CTX *peek;     /* TLS 1.3: its keystream alone (CTR / ChaCha20) */
+	bool peek_ready;
 	uint8_t secret[KEYLOG_SECRET_MAX];
 	size_t secret_len;
 	size_t mac_len;
@@ -212,10 +216,13 @@ struct tls_conn *tls_new(const struct tls_ops *ops, void *ctx, const struct keyl
 static void free_keys(struct tls_dir *d)
 {
 	EVP_CIPHER_CTX_free(d->cipher);
+	EVP_CIPHER_CTX_free(d->peek);
 	EVP_MAC_CTX_free(d->mac);
 	d->cipher = NULL;
+	d->peek = NULL;
 	d->mac = NULL;
 	d->keys_ready = false;
+	d->peek_ready = false;
 }
 
 /* Buffers no longer needed once the connection cannot be decrypted. */
@@ -363,6 +370,8 @@ static bool tls13_keys(struct tls_conn *c, struct tls_dir *d)
 	    !hkdf_expand_label(dg, d->secret, d->secret_len, "iv", d->iv, 12) ||
 	    !set_cipher(d, c->suite->cipher, key))
 		return false;
+	memcpy(d->key, key, sizeof(key));
+	d->peek_ready = false; /* a new key (handshake, traffic, KeyUpdate) */
 	OPENSSL_cleanse(key, sizeof(key));
 	d->seq = 0;
 	d->keys_ready = true;
@@ -774,6 +783,55 @@ static void after_record(struct tls_conn *c, int dir)
 	}
 }
 
+/* TLS 1.3 hides a record's type and padding inside it.  The keystream of
+ * its last block alone (AES-GCM's counter mode, ChaCha20's block counter)
+ * tells both, without opening the record: its plaintext length and type
+ * into *plen and *type.  Not authenticated, so only used to skip records
+ * whose content is not read; false when the last block is all padding. */
+static bool peek_tls13(struct tls_conn *c, struct tls_dir *d, const uint8_t *rec, size_t len, size_t *plen,
+		       uint8_t *type)
+{
+	if (len <= TAG_LEN)
+		return false;
+	size_t ct = len - TAG_LEN;
+	bool chacha = c->suite->cipher == C_CHACHA20;
+	size_t block = chacha ? 64 : 16, b = (ct - 1) / block, off = b * block;
+	uint8_t nonce[12], iv[16];
+	xor_seq(nonce, d->iv, d->seq);
+	if (chacha) { /* RFC 8439: counter 1 is the first plaintext block; 32-bit little-endian, then the nonce */
+		uint32_t ctr = (uint32_t)(1 + b);
+		for (int i = 0; i < 4; i++)
+			iv[i] = (uint8_t)(ctr >> (8 * i));
+		memcpy(iv + 4, nonce, 12);
+	} else { /* GCM: block i is counter IV || 2 + i (NIST SP 800-38D) */
+		uint32_t ctr = (uint32_t)(2 + b);
+		memcpy(iv, nonce, 12);
+		for (int i = 0; i < 4; i++)
+			iv[12 + i] = (uint8_t)(ctr >> (8 * (3 - i)));
+	}
+	if (!d->peek_ready) {
+		const EVP_CIPHER *k = chacha ? EVP_chacha20()
+				      : c->suite->cipher == C_AES128_GCM ? EVP_aes_128_ctr() : EVP_aes_256_ctr();
+		if ((!d->peek && !(d->peek = EVP_CIPHER_CTX_new())) ||
+		    EVP_DecryptInit_ex(d->peek, k, NULL, d->key, iv) <= 0)
+			return false;
+		d->peek_ready = true;
+	} else if (EVP_DecryptInit_ex(d->peek, NULL, NULL, NULL, iv) <= 0) {
+		return false;
+	}
+	uint8_t out[64];
+	int n = 0;
+	if (EVP_DecryptUpdate(d->peek, out, &n, rec + REC_HEADER + off, (int)(ct - off)) <= 0 || n != (int)(ct - off))
+		return false;
+	while (n > 0 && out[n - 1] == 0)
+		n--;
+	if (n == 0)
+		return false;
+	*type = out[n - 1];
+	*plen = off + (size_t)n - 1;
+	return true;
+}
+
 static void protected_record(struct tls_conn *c, int dir, const uint8_t *rec, size_t len, uint64_t origin,
 			     uint64_t frame, uint64_t ts_ns)
 {
@@ -782,6 +840,25 @@ static void protected_record(struct tls_conn *c, int dir, const uint8_t *rec, si
 		return; /* TLS 1.3 compatibility CCS, or a plaintext alert */
 	if (!need_keys(c, dir))
 		return;
+	/* Application data the consumer would only count (a response body) is
+	 * skipped without opening it, once the keys have proved right on an
+	 * earlier record of this direction: TLS 1.2 AEAD records show their
+	 * type and exact plaintext length; TLS 1.3 ones tell them from the
+	 * keystream of their last block. */
+	uint64_t skippable = c->ops->skippable && d->opened ? c->ops->skippable(c->ctx, dir) : 0;
+	if (skippable && c->suite->mac == M_AEAD) {
+		size_t plen = 0;
+		uint8_t ptype = 0;
+		size_t overhead = c->suite->cipher == C_CHACHA20 ? TAG_LEN : 8 + TAG_LEN;
+		bool known = c->suite->tls13 ? d->app_keys && peek_tls13(c, d, rec, len, &plen, &ptype)
+					     : (ptype = rec[0], plen = len - overhead, len > overhead);
+		if (known && ptype == REC_APPDATA && plen < skippable) {
+			c->ops->skip(c->ctx, dir, plen);
+			d->seq++;
+			c->info.records_skipped++;
+			return;
+		}
+	}
 	uint8_t type;
 	long n = open_record(c, d, rec, len, &type);
 	if (n < 0 && c->suite->tls13 && !d->app_keys) {
@@ -797,6 +874,7 @@ static void protected_record(struct tls_conn *c, int dir, const uint8_t *rec, si
 		return;
 	}
 	d->seq++;
+	d->opened = true;
 	c->info.records_decrypted++;
 	c->info.decryption = TLS_DECRYPTED;
 	if (d->no_handshake_secret && !d->app_keys) { /* the traffic secret opened it: handshake is over */

@@ -51,6 +51,7 @@ struct tls_info {
 	enum tls_decryption decryption;
 	enum tls_failure failure;
 	uint64_t records_decrypted, records_failed;
+	uint64_t records_skipped; /* response-body records not opened (nothing to read in them) */
 	uint32_t key_updates;
 };
 
@@ -63,6 +64,11 @@ struct tls_ops {
 	/* Application data of direction dir that will not be decrypted after
 	 * all (a failed record, a gap): the consumer must resynchronise. */
 	void (*lost)(void *ctx, int dir);
+	/* May be NULL.  How many coming plaintext bytes of dir the consumer
+	 * would only count (a response body); skip(ctx, dir, n) hands it n of
+	 * them without their content. */
+	uint64_t (*skippable)(void *ctx, int dir);
+	void (*skip)(void *ctx, int dir, uint64_t n);
 };
 
 struct tls_conn;

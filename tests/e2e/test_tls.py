@@ -289,4 +289,19 @@ with t.case("text and Markdown reports: one line on TLS decrypted, without a key
     rc, out, err = run("replay", "--format", "md", *args, check_rc=OK)
     assert "- " + line + ". Requests inside traffic" in out.decode(), out.decode()
 
+# Response bodies larger than a record (tests/gen/make-tls-bodies.sh): their
+# records are skipped unopened, and HTTP/1 stays in step across them for
+# every suite family (each response's status as tshark reads it)
+large = cap("large-responses.pcap")
+want = [ln.split("\t") for ln in open(cap("large-responses.tsv")).read().splitlines()[1:]]
+with t.case("large responses: records skipped unopened, every request and status as tshark has them"):
+    rep, err = json_report(large, "--keylog", cap("large-responses.keys"))
+    got = [[str(x["frame"]), str(x["status"])] for x in rep["transmissions"]]
+    eq(got, [[w[0], w[2]] for w in want], "request frames and statuses")
+    tls = sorted((f["tls"]["version"], f["tls"]["cipher_suite"], f["tls"]["records_skipped"] > 0)
+                 for f in rep["flows"] if f["tls"])
+    eq(tls, [("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", True),
+             ("TLS 1.3", "TLS_AES_128_GCM_SHA256", True), ("TLS 1.3", "TLS_AES_256_GCM_SHA384", True),
+             ("TLS 1.3", "TLS_CHACHA20_POLY1305_SHA256", True)], "suites, each with skipped records")
+
 t.done()
