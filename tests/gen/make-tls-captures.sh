@@ -37,3 +37,5 @@ unshare -n true 2>/dev/null || fail "cannot create a network namespace (unshare 
 export PYTHONDONTWRITEBYTECODE=1
 mkdir -p "$out"
 /usr/bin/python3 "$here/make_tls_captures.py" "$out"
+# the large-responses capture is made apart (it reuses bench/make-tls.sh)
+sh "$here/make-tls-bodies.sh"
