@@ -11,6 +11,7 @@
 
 #include "dns.h"
 #include "dpi.h"
+#include "flowstore.h"
 #include "json_arena.h"
 #include "keylog.h"
 #include "policy.h"
@@ -72,6 +73,7 @@ struct audit *audit_new(const struct audit_options *o)
 	a->policy = policy_new(o->profile, o->sigs);
 	if (a->policy && o->on_live_finding)
 		policy_set_live(a->policy, o->on_live_finding, o->live_ctx);
+	a->records = flow_store_new();
 	a->keylog = o->keylog;
 	if (!a->keylog) {
 		a->keylog = keylog_new();
@@ -81,7 +83,7 @@ struct audit *audit_new(const struct audit_options *o)
 	/* a job queue bounded to 512 requests or 16 MiB of copies */
 	if (o->worker)
 		a->workq = workq_new(run_job, a, 512, 16u << 20);
-	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx || !a->policy || !a->keylog ||
+	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx || !a->policy || !a->keylog || !a->records ||
 	    (o->worker && !a->workq)) {
 		audit_free(a);
 		return NULL;
@@ -113,9 +115,7 @@ void audit_free(struct audit *a)
 		free(a->inputs[i].error);
 	}
 	free(a->inputs);
-	for (size_t i = 0; i < a->nflow_recs; i++)
-		free(a->flow_recs[i].tls);
-	free(a->flow_recs);
+	flow_store_free(a->records);
 	free(a);
 }
 
@@ -216,22 +216,6 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 		f->l7_off = true;
 }
 
-static int ensure_record(struct audit *a, uint32_t id)
-{
-	if (id <= a->flow_recs_cap)
-		return 0;
-	size_t cap = a->flow_recs_cap ? a->flow_recs_cap : 1024;
-	while (cap < id)
-		cap *= 2;
-	struct flow_record *v = realloc(a->flow_recs, cap * sizeof(*v));
-	if (!v)
-		return -1;
-	memset(v + a->flow_recs_cap, 0, (cap - a->flow_recs_cap) * sizeof(*v));
-	a->flow_recs = v;
-	a->flow_recs_cap = cap;
-	return 0;
-}
-
 static const char *intern(struct audit *a, const char *s)
 {
 	return s[0] ? strtab_intern(a->names, s, strlen(s)) : NULL;
@@ -239,9 +223,8 @@ static const char *intern(struct audit *a, const char *s)
 
 static void record_tls(struct audit *a, struct flow *f, struct flow_record *r, const struct tls_info *ti)
 {
-	struct flow_tls *t = calloc(1, sizeof(*t));
-	if (!t)
-		return;
+	struct flow_tls *t = &r->tls;
+	r->is_tls = true;
 	t->version = ti->version;
 	t->cipher_suite = ti->cipher_suite;
 	t->decryption = (uint8_t)ti->decryption;
@@ -256,7 +239,6 @@ static void record_tls(struct audit *a, struct flow *f, struct flow_record *r, c
 	t->records_failed = ti->records_failed;
 	t->records_skipped = ti->records_skipped;
 	t->key_updates = ti->key_updates;
-	r->tls = t;
 	a->cnt.tls_decrypted += ti->decryption == TLS_DECRYPTED;
 	a->cnt.tls_failed += ti->decryption == TLS_FAILED;
 	a->cnt.tls_records_decrypted += ti->records_decrypted;
@@ -275,9 +257,9 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	session_end(a, f, &sc);
 	/* the table drops f->mem itself; accounting here could evict mid-flush */
 	dpi_finish(a->dpi, f);
-	if (ensure_record(a, f->id) < 0)
-		return;
-	struct flow_record *r = &a->flow_recs[f->id - 1];
+	struct flow_record rec;
+	memset(&rec, 0, sizeof(rec)); /* padding too: the record goes to a file as it is */
+	struct flow_record *r = &rec;
 	r->id = f->id;
 	r->input = f->input;
 	r->transport = f->key.proto;
@@ -311,8 +293,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	a->cnt.http_bad_messages += sc.bad_messages;
 	a->cnt.flows_reasm_capped += sc.capped;
 	a->cnt.http2_hpack_errors += sc.hpack_errors;
-	if (f->id > a->nflow_recs)
-		a->nflow_recs = f->id;
+	flow_store_put(a->records, r);
 }
 
 static int by_frame(const void *x, const void *y)
@@ -616,5 +597,5 @@ void audit_finish(struct audit *a)
 {
 	if (a->workq)
 		workq_drain(a->workq);
-	policy_finish(a->policy, a->flow_recs, a->nflow_recs);
+	policy_finish(a->policy, a->records);
 }

@@ -103,7 +103,8 @@ struct flow_record {
 	uint64_t tcp_gaps, tcp_gap_bytes;
 	uint64_t requests;
 	bool reasm_capped;
-	struct flow_tls *tls; /* NULL unless the flow began with a TLS ClientHello */
+	bool is_tls;         /* the flow began with a TLS ClientHello: */
+	struct flow_tls tls; /* what it said */
 };
 
 struct audit_counters {
@@ -128,8 +129,7 @@ struct audit {
 	struct flow_table *flows;
 	struct input_record *inputs;
 	size_t ninputs;
-	struct flow_record *flow_recs; /* index id-1 */
-	size_t nflow_recs, flow_recs_cap;
+	struct flow_store *records; /* the records of ended flows (flowstore.c) */
 	struct audit_counters cnt;
 	struct tx_spool *tx;
 	struct workq *workq;        /* requests to the worker thread; NULL: done in line */

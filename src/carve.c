@@ -36,6 +36,7 @@
 #include "config.h"
 #include "dbuf.h"
 #include "decode.h"
+#include "flowstore.h"
 #include "keylog.h"
 #include "log.h"
 #include "pcapng_out.h"
@@ -224,7 +225,8 @@ static void write_dsb(struct out *o, const char *keylog, size_t n)
  * secrets the audit had) to b. */
 static void flow_keylog(const struct audit *a, uint32_t id, struct dbuf *b)
 {
-	const struct flow_tls *t = id && id <= a->nflow_recs ? a->flow_recs[id - 1].tls : NULL;
+	struct flow_record r;
+	const struct flow_tls *t = flow_store_get(a->records, id, &r) && r.is_tls ? &r.tls : NULL;
 	const struct keylog_entry *e = t && t->have_random ? keylog_find(a->keylog, t->client_random) : NULL;
 	if (!e)
 		return;
@@ -448,8 +450,9 @@ static int plan_tasks(struct carver *c, const struct finding *fd, size_t n)
 	const struct audit *a = c->a;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = fd[i].flow_id;
-		const struct flow_record *r = id && id <= a->nflow_recs ? &a->flow_recs[id - 1] : NULL;
-		if (!r || r->id != id || r->input < 0 || (size_t)r->input >= a->ninputs) {
+		struct flow_record rec;
+		const struct flow_record *r = flow_store_get(a->records, id, &rec) ? &rec : NULL;
+		if (!r || r->input < 0 || (size_t)r->input >= a->ninputs) {
 			log_error("finding %zu: its flow %u has no record; nothing carved", i + 1, id);
 			return -1;
 		}
@@ -475,15 +478,17 @@ static int plan_spans(struct carver *c)
 	if (!want)
 		return -1;
 	size_t nwant = 0;
-	for (size_t i = 0; i < c->ntasks; i++)
-		record_tuple(&a->flow_recs[c->tasks[i].flow_id - 1], &want[nwant++]);
+	for (size_t i = 0; i < c->ntasks; i++) {
+		struct flow_record rec;
+		if (flow_store_get(a->records, c->tasks[i].flow_id, &rec)) /* plan_tasks checked it is there */
+			record_tuple(&rec, &want[nwant++]);
+	}
 	if (nwant)
 		qsort(want, nwant, sizeof(*want), tuple_qcmp);
 	size_t cap = 0;
-	for (size_t i = 0; i < a->nflow_recs; i++) {
-		const struct flow_record *r = &a->flow_recs[i];
-		if (!r->id)
-			continue;
+	struct flow_iter it;
+	flow_iter_init(&it, a->records);
+	for (const struct flow_record *r; (r = flow_iter_next(&it));) {
 		struct tuple t;
 		record_tuple(r, &t);
 		if (!nwant || !bsearch(&t, want, nwant, sizeof(*want), tuple_qcmp))
@@ -492,6 +497,7 @@ static int plan_spans(struct carver *c)
 			cap = cap ? cap * 2 : 64;
 			struct span *v = realloc(c->spans, cap * sizeof(*v));
 			if (!v) {
+				flow_iter_end(&it);
 				free(want);
 				return -1;
 			}
@@ -513,6 +519,7 @@ static int plan_spans(struct carver *c)
 		}
 		s->wanted = lo < c->ntasks && c->tasks[lo].input == r->input && c->tasks[lo].flow_id == r->id;
 	}
+	flow_iter_end(&it);
 	free(want);
 	if (c->nspans)
 		qsort(c->spans, c->nspans, sizeof(*c->spans), span_cmp);

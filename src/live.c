@@ -44,6 +44,7 @@
 #include "dbuf.h"
 #include "decode.h"
 #include "flow.h"
+#include "flowstore.h"
 #include "keylog.h"
 #include "log.h"
 #include "pcapng_out.h"
@@ -740,8 +741,9 @@ void live_late_findings(struct live *l, const struct audit *a)
 		if (was_shown(l, &fd[i]))
 			continue;
 		uint64_t ts = fd[i].ts_ns;
-		if (!ts && fd[i].flow_id && fd[i].flow_id <= a->nflow_recs) /* a connection: its first packet */
-			ts = a->flow_recs[fd[i].flow_id - 1].first_ts_ns;
+		struct flow_record r;
+		if (!ts && flow_store_get(a->records, fd[i].flow_id, &r)) /* a connection: its first packet */
+			ts = r.first_ts_ns;
 		finding_line(l, a, &fd[i], ts);
 	}
 }
@@ -749,12 +751,15 @@ void live_late_findings(struct live *l, const struct audit *a)
 size_t live_late_keys(const struct live *l)
 {
 	size_t n = 0;
-	for (size_t i = 0; l->kl && i < l->a->nflow_recs; i++) {
-		const struct flow_tls *t = l->a->flow_recs[i].tls;
-		if (l->a->flow_recs[i].id && t && t->decryption == TLS_NO_KEY && t->have_random &&
-		    keylog_find(l->kl, t->client_random))
+	if (!l->kl)
+		return 0;
+	struct flow_iter it;
+	flow_iter_init(&it, l->a->records);
+	for (const struct flow_record *r; (r = flow_iter_next(&it));)
+		if (r->is_tls && r->tls.decryption == TLS_NO_KEY && r->tls.have_random &&
+		    keylog_find(l->kl, r->tls.client_random))
 			n++;
-	}
+	flow_iter_end(&it);
 	return n;
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "flowstore.h"
 #include "jsonw.h"
 #include "signatures.h"
 
@@ -604,7 +605,7 @@ static int by_host(const void *a, const void *b)
 	return strcmp(((const struct recipient *)a)->host, ((const struct recipient *)b)->host);
 }
 
-void policy_finish(struct policy *p, const struct flow_record *flows, size_t nflows)
+void policy_finish(struct policy *p, struct flow_store *flows)
 {
 	if (p->nev)
 		qsort(p->ev, p->nev, sizeof(*p->ev), by_event_time);
@@ -619,11 +620,14 @@ void policy_finish(struct policy *p, const struct flow_record *flows, size_t nfl
 		if (p->req[i].tx_seq >= 0)
 			add_recipient(p, p->req[i].host, p->req[i].cats, true);
 	}
-	for (size_t i = 0; i < nflows; i++) {
-		judge_flow(p, &flows[i]);
-		if (flows[i].id && flows[i].host && flows[i].host_source != HOST_FROM_DNS_QUERY)
-			add_recipient(p, flows[i].host, 0, false);
+	struct flow_iter it;
+	flow_iter_init(&it, flows);
+	for (const struct flow_record *f; (f = flow_iter_next(&it));) {
+		judge_flow(p, f);
+		if (f->host && f->host_source != HOST_FROM_DNS_QUERY)
+			add_recipient(p, f->host, 0, false);
 	}
+	flow_iter_end(&it);
 	if (p->nfind)
 		qsort(p->find, p->nfind, sizeof(*p->find), by_place);
 	if (p->nrcpt)

@@ -98,8 +98,9 @@ int policy_match_consent(const struct policy *p, const char *host, const char *m
  * (valid during the call only).  The report's findings still come from
  * policy_finish, which sees the whole timeline. */
 void policy_set_live(struct policy *p, void (*fn)(void *ctx, const struct finding *f), void *ctx);
-/* Decides phases and findings; flows are the run's flow records (by id). */
-void policy_finish(struct policy *p, const struct flow_record *flows, size_t nflows);
+/* Decides phases and findings; flows holds the run's flow records. */
+struct flow_store;
+void policy_finish(struct policy *p, struct flow_store *flows);
 
 size_t policy_findings(const struct policy *p, const struct finding **out);
 size_t policy_events(const struct policy *p, const struct consent_event **out);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "decode.h"
 #include "flow.h"
+#include "flowstore.h"
 #include "jsonw.h"
 #include "policy.h"
 #include "profile.h"
@@ -124,9 +125,11 @@ static void write_tls_failures(struct jsonw *w, const struct audit *a)
 {
 	struct failure_count v[64];
 	size_t n = 0;
-	for (size_t i = 0; i < a->nflow_recs; i++) {
-		const struct flow_tls *t = a->flow_recs[i].tls;
-		if (!t || t->decryption != TLS_FAILED)
+	struct flow_iter it;
+	flow_iter_init(&it, a->records);
+	for (const struct flow_record *r; (r = flow_iter_next(&it));) {
+		const struct flow_tls *t = &r->tls;
+		if (!r->is_tls || t->decryption != TLS_FAILED)
 			continue;
 		size_t k = 0;
 		while (k < n && (v[k].failure != t->failure || v[k].suite != t->cipher_suite))
@@ -138,6 +141,7 @@ static void write_tls_failures(struct jsonw *w, const struct audit *a)
 		}
 		v[k].flows++;
 	}
+	flow_iter_end(&it);
 	qsort(v, n, sizeof(v[0]), failure_cmp);
 	jw_arr_begin(w);
 	for (size_t k = 0; k < n; k++) {
@@ -205,7 +209,7 @@ static void write_flow(struct jsonw *w, const struct flow_record *r)
 	jw_key(w, "truncated");
 	jw_bool(w, r->reasm_capped);
 	jw_key(w, "tls");
-	write_flow_tls(w, r->tls);
+	write_flow_tls(w, r->is_tls ? &r->tls : NULL);
 	jw_obj_end(w);
 }
 
@@ -463,13 +467,14 @@ int report_write_json(FILE *out, struct audit *a)
 	jw_raw(w, ",\n  \"flows\": [");
 	w->need_comma = false;
 	bool any = false;
-	for (size_t i = 0; i < a->nflow_recs; i++) {
-		if (!a->flow_recs[i].id)
-			continue;
+	struct flow_iter it;
+	flow_iter_init(&it, a->records);
+	for (const struct flow_record *r; (r = flow_iter_next(&it));) {
 		jw_newline(w, "    ");
-		write_flow(w, &a->flow_recs[i]);
+		write_flow(w, r);
 		any = true;
 	}
+	flow_iter_end(&it);
 	jw_raw(w, any ? "\n  ],\n" : "],\n");
 	jw_raw(w, "  \"recipients\": [");
 	w->need_comma = false;

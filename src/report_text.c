@@ -4,6 +4,7 @@
 
 #include "audit.h"
 #include "config.h"
+#include "flowstore.h"
 #include "policy.h"
 #include "report.h"
 #include "signatures.h"
@@ -74,8 +75,11 @@ const char *report_tls_summary(const struct audit *a, char *buf, size_t len)
 	if (!c->tls_flows && !c->quic_flows)
 		return buf;
 	uint64_t no_key = 0;
-	for (size_t i = 0; i < a->nflow_recs; i++)
-		no_key += a->flow_recs[i].tls && a->flow_recs[i].tls->decryption == TLS_NO_KEY;
+	struct flow_iter it;
+	flow_iter_init(&it, a->records);
+	for (const struct flow_record *r; (r = flow_iter_next(&it));)
+		no_key += r->is_tls && r->tls.decryption == TLS_NO_KEY;
+	flow_iter_end(&it);
 	snprintf(buf, len,
 		 "TLS: %llu flows, %llu decrypted, %llu without a key, %llu failed, %llu not decodable (no handshake "
 		 "captured); QUIC: %llu flows (not decrypted)",
@@ -86,9 +90,51 @@ const char *report_tls_summary(const struct audit *a, char *buf, size_t len)
 	return buf;
 }
 
-static int cmp_name(const void *x, const void *y)
+/* Host names are interned (one pointer per name): flows are counted per
+ * pointer in an open-addressing table that grows with the distinct hosts,
+ * not with the flows.  Returns the table (entries with host NULL unused)
+ * and its size, or NULL on OOM. */
+static struct host_count *count_hosts(struct audit *a, size_t *cap_out, uint64_t *flows)
 {
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
+	size_t cap = 256, used = 0;
+	struct host_count *t = calloc(cap, sizeof(*t));
+	struct flow_iter it;
+	flow_iter_init(&it, a->records);
+	for (const struct flow_record *r; t && (r = flow_iter_next(&it));) {
+		++*flows;
+		if (!r->host)
+			continue;
+		if ((used + 1) * 2 > cap) {
+			struct host_count *n = calloc(cap * 2, sizeof(*n));
+			if (!n) {
+				free(t);
+				t = NULL;
+				break;
+			}
+			for (size_t k = 0; k < cap; k++) {
+				if (!t[k].host)
+					continue;
+				size_t h = ((uintptr_t)t[k].host >> 4) & (cap * 2 - 1);
+				while (n[h].host)
+					h = (h + 1) & (cap * 2 - 1);
+				n[h] = t[k];
+			}
+			free(t);
+			t = n;
+			cap *= 2;
+		}
+		size_t h = ((uintptr_t)r->host >> 4) & (cap - 1);
+		while (t[h].host && t[h].host != r->host)
+			h = (h + 1) & (cap - 1);
+		if (!t[h].host) {
+			t[h].host = r->host;
+			used++;
+		}
+		t[h].flows++;
+	}
+	flow_iter_end(&it);
+	*cap_out = cap;
+	return t;
 }
 
 int report_write_text(FILE *out, struct audit *a)
@@ -99,27 +145,11 @@ int report_write_text(FILE *out, struct audit *a)
 		frames += a->inputs[i].frames;
 		failed += a->inputs[i].error != NULL;
 	}
-	/* sort the flows' host names, then count runs: O(n log n) for any mix */
-	const char **names = calloc(a->nflow_recs + 1, sizeof(*names));
-	struct host_count *hosts = calloc(a->nflow_recs + 1, sizeof(*hosts));
-	size_t nnames = 0, nhosts = 0;
-	for (size_t i = 0; i < a->nflow_recs; i++) {
-		const struct flow_record *r = &a->flow_recs[i];
-		if (!r->id)
-			continue;
-		flows++;
-		if (r->host && names)
-			names[nnames++] = r->host;
-	}
-	if (names && hosts) {
-		qsort(names, nnames, sizeof(*names), cmp_name);
-		for (size_t i = 0; i < nnames; i++) {
-			if (!nhosts || strcmp(hosts[nhosts - 1].host, names[i]) != 0)
-				hosts[nhosts++].host = names[i];
-			hosts[nhosts - 1].flows++;
-		}
-	}
-	free(names);
+	size_t cap = 0, nhosts = 0;
+	struct host_count *hosts = count_hosts(a, &cap, &flows);
+	for (size_t i = 0; hosts && i < cap; i++) /* the used entries to the front */
+		if (hosts[i].host)
+			hosts[nhosts++] = hosts[i];
 	fprintf(out, "privaudit %s: %zu input%s, %llu frames, %llu flows\n", PACKAGE_VERSION, a->ninputs,
 		a->ninputs == 1 ? "" : "s", (unsigned long long)frames, (unsigned long long)flows);
 	for (size_t i = 0; i < a->ninputs; i++) {

@@ -1,0 +1,47 @@
+/* \summary: the flow records of a run, kept in a temporary file.
+ *
+ * A flow's record is written when the flow ends and read back only when
+ * the run is judged and reported, sequentially (policy, report writers) or
+ * by id (carving, a few findings).  So the memory a run holds does not grow
+ * with the number of flows that already ended: a small write-behind buffer,
+ * flushed in id order with one write per run of consecutive ids, and a
+ * read buffer.  Records hold interned strings (strtab.c), valid while the
+ * audit lives, which is as long as the file.
+ */
+#ifndef PA_FLOWSTORE_H
+#define PA_FLOWSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct flow_record;
+struct flow_store;
+
+struct flow_store *flow_store_new(void);
+void flow_store_free(struct flow_store *s);
+/* Stores r under r->id (1-based); returns 0, or -1 when the file failed. */
+int flow_store_put(struct flow_store *s, const struct flow_record *r);
+/* The record of flow id into *out; false when there is none. */
+bool flow_store_get(struct flow_store *s, uint32_t id, struct flow_record *out);
+/* The highest id stored. */
+uint32_t flow_store_max_id(const struct flow_store *s);
+/* True once a write or read of the file failed (records may be missing). */
+bool flow_store_failed(const struct flow_store *s);
+
+/* Every stored record in id order:
+ *   struct flow_iter it; flow_iter_init(&it, s);
+ *   for (const struct flow_record *r; (r = flow_iter_next(&it));) ...
+ * A record is valid until the next call. */
+#define FLOW_ITER_CHUNK 256
+struct flow_iter {
+	struct flow_store *s;
+	uint32_t next_id;   /* id of buf[pos] */
+	size_t pos, n;
+	struct flow_record *buf;
+};
+void flow_iter_init(struct flow_iter *it, struct flow_store *s);
+const struct flow_record *flow_iter_next(struct flow_iter *it);
+void flow_iter_end(struct flow_iter *it);
+
+#endif
