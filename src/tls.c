@@ -278,14 +278,20 @@ static void stop(struct tls_conn *c, enum tls_decryption why, enum tls_failure f
 
 static const char *digest_name(const struct suite *s) { return s->sha384 ? "SHA384" : "SHA256"; }
 
+/* OpenSSL's key derivation `name` with params into out[len]. */
+static bool kdf_derive(const char *name, const OSSL_PARAM *params, uint8_t *out, size_t len)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, name, NULL);
+	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	EVP_KDF_free(kdf);
+	bool ok = kctx && EVP_KDF_derive(kctx, out, len, params) > 0;
+	EVP_KDF_CTX_free(kctx);
+	return ok;
+}
+
 static bool tls1_prf(const char *digest, const uint8_t *secret, size_t secret_len, const char *label,
 		     const uint8_t *seed1, const uint8_t *seed2, uint8_t *out, size_t out_len)
 {
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
-	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	EVP_KDF_free(kdf);
-	if (!kctx)
-		return false;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, secret_len),
@@ -294,9 +300,7 @@ static bool tls1_prf(const char *digest, const uint8_t *secret, size_t secret_le
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)seed2, 32),
 		OSSL_PARAM_construct_end(),
 	};
-	bool ok = EVP_KDF_derive(kctx, out, out_len, params) > 0;
-	EVP_KDF_CTX_free(kctx);
-	return ok;
+	return kdf_derive("TLS1-PRF", params, out, out_len);
 }
 
 /* HKDF-Expand-Label(secret, label, "", len) of RFC 8446 7.1. */
@@ -313,11 +317,6 @@ static bool hkdf_expand_label(const char *digest, const uint8_t *secret, size_t 
 	n += ll;
 	info[n++] = 0; /* empty context */
 	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	EVP_KDF_free(kdf);
-	if (!kctx)
-		return false;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
 		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
@@ -325,9 +324,7 @@ static bool hkdf_expand_label(const char *digest, const uint8_t *secret, size_t 
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n),
 		OSSL_PARAM_construct_end(),
 	};
-	bool ok = EVP_KDF_derive(kctx, out, out_len, params) > 0;
-	EVP_KDF_CTX_free(kctx);
-	return ok;
+	return kdf_derive("HKDF", params, out, out_len);
 }
 
 static const EVP_CIPHER *evp_cipher(enum cipher_kind k)

@@ -58,6 +58,17 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void destroy(struct workq *q)
+{
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->more);
+	pthread_cond_destroy(&q->room);
+	pthread_cond_destroy(&q->idle);
+	free(q->ring);
+	free(q->sizes);
+	free(q);
+}
+
 struct workq *workq_new(void (*fn)(void *ctx, void *job), void *ctx, size_t max_jobs, size_t max_bytes)
 {
 	struct workq *q = calloc(1, sizeof(*q));
@@ -80,13 +91,7 @@ struct workq *workq_new(void (*fn)(void *ctx, void *job), void *ctx, size_t max_
 	pthread_cond_init(&q->room, NULL);
 	pthread_cond_init(&q->idle, NULL);
 	if (pthread_create(&q->thread, NULL, worker, q) != 0) {
-		pthread_mutex_destroy(&q->mu);
-		pthread_cond_destroy(&q->more);
-		pthread_cond_destroy(&q->room);
-		pthread_cond_destroy(&q->idle);
-		free(q->ring);
-		free(q->sizes);
-		free(q);
+		destroy(q);
 		return NULL;
 	}
 	return q;
@@ -131,11 +136,5 @@ void workq_free(struct workq *q)
 	pthread_cond_signal(&q->more);
 	pthread_mutex_unlock(&q->mu);
 	pthread_join(q->thread, NULL); /* the worker runs what is left first */
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->more);
-	pthread_cond_destroy(&q->room);
-	pthread_cond_destroy(&q->idle);
-	free(q->ring);
-	free(q->sizes);
-	free(q);
+	destroy(q);
 }
