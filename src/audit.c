@@ -172,6 +172,23 @@ static void learn_dns(struct audit *a, const struct packet *p)
 		a->cnt.dns_addresses += (uint64_t)learnt;
 }
 
+/* Live capture: a flow that just got its name, judged as a contact before
+ * consent with the events known so far.  The report's judgement, at the
+ * end, uses the flow's final name. */
+static void live_contact(struct audit *a, struct flow *f)
+{
+	struct flow_record r;
+	memset(&r, 0, sizeof(r));
+	r.id = f->id;
+	r.input = f->input;
+	r.host = f->host;
+	r.host_source = f->host_source;
+	r.first_frame = f->first_frame;
+	r.first_ts_ns = f->first_ts_ns;
+	f->live_judged = true;
+	policy_live_flow(a->policy, &r);
+}
+
 void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t wirelen)
 {
@@ -214,6 +231,8 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 	}
 	if (p.l4_proto == 6 && !f->l7_off && !a->opt.flows_only && !session_packet(a, f, dir, &p, frame, ts_ns))
 		f->l7_off = true;
+	if (a->opt.on_live_finding && !f->live_judged && f->host) /* a contact shows as soon as it is named */
+		live_contact(a, f);
 }
 
 static const char *intern(struct audit *a, const char *s)

@@ -48,6 +48,7 @@ struct flow {
 	uint16_t proto_master, proto_app, category;
 	bool dpi_done;
 	bool l7_off;                 /* the session let the flow go */
+	bool live_judged;            /* live capture: judged as a contact once it was named */
 	const char *host;            /* interned; NULL until known */
 	uint8_t host_source;         /* enum host_source in audit.h */
 	void *l7;                    /* the pipeline's per-flow state (reassembly, parsers) */

@@ -73,9 +73,9 @@ void live_finding(void *ctx, const struct finding *f);
 size_t live_late_keys(const struct live *l);
 /* After audit_finish on `a` (the live audit, or the one that read the
  * session file again): prints, in the same format, every finding of the
- * report that was not printed live -- the connections before consent,
- * decided only once the whole timeline is known, and any finding that
- * needed a key or an event that came late. */
+ * report that was not printed live: one that needed a key or an event that
+ * came late, or a connection named only when its flow ended (the SNI that
+ * tls.c read). */
 void live_late_findings(struct live *l, const struct audit *a);
 
 /* Captures into the audit until stopped.  Every session file becomes an

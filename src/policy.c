@@ -48,6 +48,7 @@ struct policy {
 	void (*live_fn)(void *ctx, const struct finding *f); /* policy_set_live */
 	void *live_ctx;
 	bool judging_live; /* add_finding hands findings to live_fn instead of keeping them */
+	uint64_t flow_ts_ns; /* judge_flow: the time of the flow being judged */
 };
 
 static const char *const phase_names[] = { "before_consent", "after_consent", "after_withdrawal" };
@@ -287,6 +288,17 @@ void policy_request(struct policy *p, long tx_seq, int input, uint64_t frame, ui
 	}
 }
 
+static void judge_flow(struct policy *p, const struct flow_record *f);
+
+void policy_live_flow(struct policy *p, const struct flow_record *f)
+{
+	if (!p->live_fn)
+		return;
+	p->judging_live = true;
+	judge_flow(p, f);
+	p->judging_live = false;
+}
+
 void policy_set_live(struct policy *p, void (*fn)(void *ctx, const struct finding *f), void *ctx)
 {
 	p->live_fn = fn;
@@ -415,7 +427,7 @@ static void add_finding(struct policy *p, enum finding_type type, const struct r
 	f->flow_id = flow_id;
 	f->input = input;
 	f->frame = frame;
-	f->ts_ns = q ? q->ts_ns : 0;
+	f->ts_ns = q ? q->ts_ns : p->flow_ts_ns;
 	f->host = host;
 	f->cats = cats;
 	f->reason = reason;
@@ -563,6 +575,7 @@ static void judge_flow(struct policy *p, const struct flow_record *f)
 	org_label(p, f->host, rel, org, sizeof(org));
 	if (fc)
 		event_label(fc, ev, sizeof(ev));
+	p->flow_ts_ns = f->first_ts_ns;
 	add_finding(p, FIND_PRE_CONSENT_CONTACT, NULL, f->id, f->input, f->first_frame, f->host, 0,
 		    fmt("The app connected to %s (%s) at frame %llu, before the user consented (%s%s), whether or "
 			"not the traffic could be read.",

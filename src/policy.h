@@ -54,7 +54,7 @@ struct finding {
 	uint32_t flow_id;
 	int input;
 	uint64_t frame;
-	uint64_t ts_ns;     /* the request's time; 0 for a flow */
+	uint64_t ts_ns;     /* the request's time, or the flow's first packet's */
 	const char *host;
 	uint64_t cats;
 	char *reason;
@@ -98,6 +98,9 @@ int policy_match_consent(const struct policy *p, const char *host, const char *m
  * (valid during the call only).  The report's findings still come from
  * policy_finish, which sees the whole timeline. */
 void policy_set_live(struct policy *p, void (*fn)(void *ctx, const struct finding *f), void *ctx);
+/* Live capture: a flow that just got its server's name is judged as a
+ * connection before consent (with the consent events known so far). */
+void policy_live_flow(struct policy *p, const struct flow_record *f);
 /* Decides phases and findings; flows holds the run's flow records. */
 struct flow_store;
 void policy_finish(struct policy *p, struct flow_store *flows);
