@@ -16,6 +16,8 @@ struct flow_store {
 	uint32_t max_id;
 	struct flow_record *pending;
 	size_t npending;
+	uint32_t *order;            /* pending sorted by id: indices, not records, are moved */
+	struct flow_record *staging; /* a run of consecutive ids, written at once */
 	bool failed;
 };
 
@@ -26,7 +28,9 @@ struct flow_store *flow_store_new(void)
 		return NULL;
 	s->f = tmpfile();
 	s->pending = malloc(PENDING * sizeof(*s->pending));
-	if (!s->f || !s->pending) {
+	s->order = malloc(PENDING * sizeof(*s->order));
+	s->staging = malloc(PENDING * sizeof(*s->staging));
+	if (!s->f || !s->pending || !s->order || !s->staging) {
 		flow_store_free(s);
 		return NULL;
 	}
@@ -41,28 +45,40 @@ void flow_store_free(struct flow_store *s)
 	if (s->f)
 		fclose(s->f);
 	free(s->pending);
+	free(s->order);
+	free(s->staging);
 	free(s);
 }
 
+/* qsort's context: the pending records whose indices are sorted */
+static const struct flow_record *sorting;
+
 static int by_id(const void *x, const void *y)
 {
-	const struct flow_record *a = x, *b = y;
-	return a->id < b->id ? -1 : a->id > b->id;
+	uint32_t a = sorting[*(const uint32_t *)x].id, b = sorting[*(const uint32_t *)y].id;
+	return a < b ? -1 : a > b;
 }
 
 static void flush(struct flow_store *s)
 {
 	if (!s->npending)
 		return;
-	qsort(s->pending, s->npending, sizeof(*s->pending), by_id);
+	for (size_t i = 0; i < s->npending; i++)
+		s->order[i] = (uint32_t)i;
+	sorting = s->pending;
+	qsort(s->order, s->npending, sizeof(*s->order), by_id);
 	/* flows mostly end in the order they began: runs of consecutive ids */
 	for (size_t i = 0, k; i < s->npending; i += k) {
+		const struct flow_record *first = &s->pending[s->order[i]];
+		s->staging[0] = *first;
 		k = 1;
-		while (i + k < s->npending && s->pending[i + k].id == s->pending[i].id + k)
+		while (i + k < s->npending && s->pending[s->order[i + k]].id == first->id + k) {
+			s->staging[k] = s->pending[s->order[i + k]];
 			k++;
-		size_t bytes = k * sizeof(*s->pending);
-		off_t at = (off_t)(s->pending[i].id - 1) * (off_t)sizeof(*s->pending);
-		if (pwrite(s->fd, &s->pending[i], bytes, at) != (ssize_t)bytes)
+		}
+		size_t bytes = k * sizeof(*s->staging);
+		off_t at = (off_t)(first->id - 1) * (off_t)sizeof(*s->staging);
+		if (pwrite(s->fd, s->staging, bytes, at) != (ssize_t)bytes)
 			s->failed = true;
 	}
 	s->npending = 0;
