@@ -258,6 +258,7 @@ static void record_tls(struct audit *a, struct flow *f, struct flow_record *r, c
 	t->records_failed = ti->records_failed;
 	t->records_skipped = ti->records_skipped;
 	t->key_updates = ti->key_updates;
+	t->directions_lost = ti->directions_lost;
 	a->cnt.tls_decrypted += ti->decryption == TLS_DECRYPTED;
 	a->cnt.tls_failed += ti->decryption == TLS_FAILED;
 	a->cnt.tls_records_decrypted += ti->records_decrypted;

@@ -85,6 +85,7 @@ struct flow_tls {
 	const char *sni, *alpn;    /* interned; NULL when absent */
 	uint64_t records_decrypted, records_failed, records_skipped;
 	uint32_t key_updates;
+	uint8_t directions_lost;
 };
 
 struct flow_record {

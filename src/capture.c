@@ -243,6 +243,10 @@ static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t len
 	char source[512];
 	snprintf(source, sizeof(source), "%s: decryption secrets block at byte offset %llu", e->path,
 		 (unsigned long long)offset);
+	if (!data) {
+		log_warn("%s: %zu bytes of secrets, over the %u MiB cap: skipped", source, len, PCAPNG_MAX_SECRETS >> 20);
+		return;
+	}
 	if (type != PCAPNG_SECRETS_TLS) {
 		log_warn("%s: secrets type 0x%08x is not a TLS key log, skipped", source, type);
 		return;

@@ -1,13 +1,11 @@
-/* \summary: the command line: `privaudit replay|help`, options, exit status.
+/* \summary: the command line: `privaudit replay|signatures|help`, the helpers
+ * every command shares (cli.h), the dispatch to capture and verify.
  *
  * Exit status: 0 ran with no findings, 1 ran with findings, 2 usage or
  * input error (a batch still audits and reports every readable input).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
-#include <sys/wait.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,16 +16,14 @@
 #include "audit.h"
 #include "capture.h"
 #include "carve.h"
+#include "cli.h"
 #include "config.h"
 #include "keylog.h"
-#include "live.h"
 #include "log.h"
 #include "policy.h"
 #include "profile.h"
 #include "report.h"
 #include "signatures.h"
-
-enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_ERROR = 2 };
 
 static const char usage_main[] =
 	"usage: privaudit COMMAND [options] ...\n"
@@ -82,14 +78,6 @@ static const char usage_replay[] =
 	"\n"
 	"exit status: 0 no findings, 1 findings, 2 usage or input error\n";
 
-static const char usage_verify[] =
-	"usage: privaudit verify REPORT.json [CAPTURE...]\n"
-	"\n"
-	"Runs the audit recorded in REPORT.json again (the same captures, or the\n"
-	"CAPTUREs given, with the profile, signatures and options the report records)\n"
-	"and confirms that the input hashes and the findings are identical.\n"
-	"exit status: 0 identical, 1 differences (listed), 2 error\n";
-
 static const char usage_signatures[] =
 	"usage: privaudit signatures check [DIR]\n"
 	"       privaudit signatures explain [--signatures DIR] [--key KEY] VALUE\n"
@@ -101,47 +89,9 @@ static const char usage_signatures[] =
 	"classify reads lines `path<TAB>key<TAB>value` and writes for each\n"
 	"         `category<TAB>rule<TAB>confidence` (`none` when not classified)\n";
 
-static const char usage_capture[] =
-	"usage: privaudit capture -i IFACE -w SESSION.pcapng [options]\n"
-	"       privaudit capture --list-interfaces\n"
-	"\n"
-	"Captures on IFACE (libpcap; -i any for every interface), writes every packet,\n"
-	"consent mark and TLS key to the pcapng session file, prints each finding as\n"
-	"its request is decoded, and writes the report when stopped (Ctrl-C or SIGTERM;\n"
-	"a second one aborts).  `privaudit replay SESSION.pcapng` gives the same report.\n"
-	"\n"
-	"options:\n"
-	"  -i, --interface IFACE   the interface to capture on\n"
-	"  -w, --write FILE        the session file (pcapng)\n"
-	"  -f, --filter BPF        capture only what the filter passes (tcpdump syntax)\n"
-	"  -C MB                   start a new session file before one passes MB megabytes\n"
-	"                          (10^6 bytes): FILE-00001.pcapng, FILE-00002.pcapng...\n"
-	"  -G SECONDS              start a new session file for each SECONDS of capture\n"
-	"                          time (same names)\n"
-	"      --user NAME         the user to run as after opening the interface when\n"
-	"                          started as root (default nobody); it writes the files\n"
-	"      --list-interfaces   list the interfaces and exit\n"
-	"  -o, --output FILE       write the report to FILE (default: standard output)\n"
-	"      --format FORMAT     json, text or md (default: json with -o, else text)\n"
-	"      --profile APP.yaml  judge transmissions against the app's profile\n"
-	"      --keylog FILE       TLS key log (SSLKEYLOGFILE), read again as it grows; its\n"
-	"                          lines go into the session file (repeatable)\n"
-	"      --signatures DIR, --reveal-values, --flows-only, --max-body MIB,\n"
-	"      --max-flows N, --max-memory MIB, --tcp-timeout SEC, --udp-timeout SEC\n"
-	"                          as for replay\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"During the capture: c (consent) and w (withdrawal) on a terminal, or SIGUSR1\n"
-	"and SIGUSR2, record a consent mark.  See docs/capturing.md.\n"
-	"exit status: 0 no findings, 1 findings, 2 usage, capture or write error,\n"
-	"130 aborted\n";
+const char *usage_command = "replay";
 
-/* The command whose help a usage error points to. */
-static const char *usage_command = "replay";
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
+int usage_error(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -153,7 +103,7 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_ERROR;
 }
 
-static bool parse_count(const char *s, unsigned long long max, unsigned long long *out)
+bool parse_count(const char *s, unsigned long long max, unsigned long long *out)
 {
 	char *end;
 	errno = 0;
@@ -164,28 +114,8 @@ static bool parse_count(const char *s, unsigned long long max, unsigned long lon
 	return true;
 }
 
-enum {
-	OPT_LIST_REQUESTS = 256,
-	OPT_MAX_FLOWS,
-	OPT_MAX_MEMORY,
-	OPT_TCP_TIMEOUT,
-	OPT_UDP_TIMEOUT,
-	OPT_REVEAL_VALUES,
-	OPT_MAX_BODY,
-	OPT_FLOWS_ONLY,
-	OPT_SIGNATURES,
-	OPT_KEY,
-	OPT_PROFILE,
-	OPT_CONSENT_AT,
-	OPT_WITHDRAW_AT,
-	OPT_CARVE,
-	OPT_KEYLOG,
-	OPT_USER,
-	OPT_LIST_INTERFACES,
-};
-
 /* Loads the signature set, printing its problems; NULL (after printing) on error. */
-static struct signatures *load_signatures(const char *dir)
+struct signatures *load_signatures(const char *dir)
 {
 	int nerr = 0;
 	if (!dir)
@@ -280,7 +210,7 @@ static int cmd_signatures(int argc, char **argv)
 	return usage_error("unknown signatures command '%s' (check or explain)", argv[1]);
 }
 
-static int write_report(FILE *f, struct audit *a, const char *format)
+int write_report(FILE *f, struct audit *a, const char *format)
 {
 	if (strcmp(format, "text") == 0)
 		return report_write_text(f, a);
@@ -291,7 +221,7 @@ static int write_report(FILE *f, struct audit *a, const char *format)
 
 /* The audit options replay and capture share.  Returns 1 when c is one of
  * them (applied to opt), 0 when it is not, -1 after a usage error. */
-static int audit_option(int c, const char *arg, struct audit_options *opt)
+int audit_option(int c, const char *arg, struct audit_options *opt)
 {
 	unsigned long long v;
 	switch (c) {
@@ -336,7 +266,7 @@ static int audit_option(int c, const char *arg, struct audit_options *opt)
 }
 
 /* Loads the app profile, printing its problems; NULL (after printing) on error. */
-static struct profile *load_profile(const char *path, const struct signatures *sigs)
+struct profile *load_profile(const char *path, const struct signatures *sigs)
 {
 	int nerr = 0;
 	struct profile *p = profile_load(path, sigs, stderr, &nerr);
@@ -348,7 +278,7 @@ static struct profile *load_profile(const char *path, const struct signatures *s
 /* Writes the report to f, the opened -o FILE (closed here), or without one
  * to standard output; with -o and a terminal on standard output the text
  * summary is shown there too.  Returns 0, or -1 (printed). */
-static int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests)
+int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests)
 {
 	int rc = 0;
 	bool tty = isatty(STDOUT_FILENO);
@@ -545,380 +475,6 @@ static int cmd_replay(int argc, char **argv)
 }
 
 /* -C MB / -G SECONDS */
-static bool parse_rotation(const char *arg, unsigned long long max, unsigned long long scale, uint64_t *out)
-{
-	unsigned long long v;
-	if (!parse_count(arg, max, &v))
-		return false;
-	*out = v * scale;
-	return true;
-}
-
-static int cmd_capture(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "write", required_argument, NULL, 'w' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "list-interfaces", no_argument, NULL, OPT_LIST_INTERFACES },
-		{ "profile", required_argument, NULL, OPT_PROFILE },
-		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
-		{ "keylog", required_argument, NULL, OPT_KEYLOG },
-		{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },
-		{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },
-		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
-		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
-		{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
-		{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	usage_command = "capture";
-	struct audit_options opt;
-	audit_default_options(&opt);
-	struct live_config cfg = { 0 };
-	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL;
-	const char *keylogs[64];
-	size_t nkeylogs = 0;
-	bool list = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:w:f:o:C:G:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			cfg.iface = optarg;
-			break;
-		case 'w':
-			cfg.session = optarg;
-			break;
-		case 'f':
-			cfg.filter = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'F':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "md") != 0)
-				return usage_error("unknown format '%s' (json, text or md)", optarg);
-			format = optarg;
-			break;
-		case 'C':
-			if (!parse_rotation(optarg, 1ULL << 30, 1000000ULL, &cfg.rotate_bytes))
-				return usage_error("-C wants a positive number of megabytes, not '%s'", optarg);
-			break;
-		case 'G':
-			if (!parse_rotation(optarg, 86400ULL * 365, 1000000000ULL, &cfg.rotate_ns))
-				return usage_error("-G wants a positive number of seconds, not '%s'", optarg);
-			break;
-		case OPT_USER:
-			cfg.user = optarg;
-			break;
-		case OPT_LIST_INTERFACES:
-			list = true;
-			break;
-		case OPT_PROFILE:
-			profile_path = optarg;
-			break;
-		case OPT_SIGNATURES:
-			sigdir = optarg;
-			break;
-		case OPT_KEYLOG:
-			if (nkeylogs == sizeof(keylogs) / sizeof(*keylogs))
-				return usage_error("too many key logs");
-			keylogs[nkeylogs++] = optarg;
-			break;
-		case 'h':
-			fputs(usage_capture, stdout);
-			return EXIT_CLEAN;
-		default:
-			switch (audit_option(c, optarg, &opt)) {
-			case 1:
-				break;
-			case 0:
-				fputs("Try 'privaudit help capture'.\n", stderr);
-				return EXIT_ERROR;
-			default:
-				return EXIT_ERROR;
-			}
-		}
-	}
-	if (optind < argc)
-		return usage_error("capture takes no operands ('%s')", argv[optind]);
-	if (list)
-		return live_list_interfaces(stdout) == 0 ? EXIT_CLEAN : EXIT_ERROR;
-	if (!cfg.iface || !cfg.session)
-		return usage_error("%s", "capture needs -i IFACE and -w SESSION.pcapng");
-
-	/* the interface first: a wrong name, filter or missing privilege is
-	 * reported before the signatures are loaded */
-	struct live *l = live_open(&cfg);
-	if (!l)
-		return EXIT_ERROR;
-	struct signatures *sigs = load_signatures(sigdir);
-	struct profile *profile = NULL;
-	struct keylog *keylog = keylog_new();
-	struct audit *a = NULL;
-	FILE *f = NULL;
-	int rc = EXIT_ERROR;
-	if (!sigs || (profile_path && !(profile = load_profile(profile_path, sigs))))
-		goto out;
-	if (!keylog) {
-		log_error("out of memory");
-		goto out;
-	}
-	opt.sigs = sigs;
-	opt.profile = profile;
-	opt.signatures_dir = sigdir ? sigdir : signatures_default_dir();
-	/* the key log paths are not recorded: the session file carries the keys,
-	 * so its replay needs no --keylog and reports the same options */
-	opt.keylog = keylog;
-	opt.on_live_finding = live_finding;
-	opt.live_ctx = l;
-	if (!(a = audit_new(&opt))) {
-		log_error("out of memory");
-		goto out;
-	}
-	if (live_add_keylogs(l, keylog, keylogs, nkeylogs) < 0 || live_drop_privileges(l) < 0)
-		goto out;
-	/* opened now, as the user the files are written as, so that a report
-	 * that cannot be written is known before the session, not after it */
-	if (output && !(f = fopen(output, "w"))) {
-		log_error("%s: cannot write report: %s", output, strerror(errno));
-		goto out;
-	}
-	enum live_status st = live_run(l, a);
-	if (st == LIVE_NOT_STARTED) {
-		if (f) { /* no session, so no report: leave nothing behind */
-			fclose(f);
-			f = NULL;
-			unlink(output);
-		}
-		goto out;
-	}
-	size_t late = live_late_keys(l);
-	if (late) {
-		/* the session file has what the live audit lacked: read it again,
-		 * as replay will, so that the report is the one replay gives */
-		log_warn("%zu TLS connection%s got %s keys after the live audit had read %s handshake; the report is "
-			 "made by reading the session file again",
-			 late, late == 1 ? "" : "s", late == 1 ? "its" : "their", late == 1 ? "its" : "their");
-		opt.on_live_finding = NULL;
-		opt.keylog = NULL; /* the keys come from the session file's DSBs, as in replay */
-		struct audit *again = audit_new(&opt);
-		if (!again) {
-			log_error("out of memory");
-			goto out;
-		}
-		for (size_t i = 0; i < a->ninputs; i++)
-			if (capture_replay_file(again, a->inputs[i].path) < 0)
-				st = LIVE_FAILED;
-		audit_free(a);
-		a = again;
-	}
-	audit_finish(a);
-	live_late_findings(l, a);
-	/* the finding lines are on standard output: the report joins them as a
-	 * summary unless JSON or Markdown is asked for */
-	int wrc = emit_report(a, f, output, format ? format : output ? "json" : "text", false);
-	f = NULL;
-	const struct finding *fd;
-	if (wrc < 0 || st == LIVE_FAILED)
-		rc = EXIT_ERROR;
-	else
-		rc = policy_findings(a->policy, &fd) ? EXIT_FINDINGS : EXIT_CLEAN;
-out:
-	if (f)
-		fclose(f);
-	audit_free(a);
-	live_free(l);
-	keylog_free(keylog);
-	profile_free(profile);
-	signatures_free(sigs);
-	return rc;
-}
-
-/* Appends s to a NULL-terminated argument vector (fixed capacity). */
-static void argv_add(const char **v, size_t *n, size_t cap, const char *s)
-{
-	if (*n + 1 < cap)
-		v[(*n)++] = s;
-	v[*n] = NULL;
-}
-
-static const char *json_str_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int compare_reports(json_t *old, json_t *now)
-{
-	int diffs = 0;
-	json_t *oi = json_object_get(old, "inputs"), *ni = json_object_get(now, "inputs");
-	if (json_array_size(oi) != json_array_size(ni)) {
-		printf("inputs: %zu in the report, %zu now\n", json_array_size(oi), json_array_size(ni));
-		diffs++;
-	}
-	for (size_t i = 0; i < json_array_size(oi) && i < json_array_size(ni); i++) {
-		const char *a = json_str_at(json_array_get(oi, i), "sha256"), *b = json_str_at(json_array_get(ni, i), "sha256");
-		if (!a || !b || strcmp(a, b) != 0) {
-			printf("input %zu (%s): sha256 %s in the report, %s now\n", i,
-			       json_str_at(json_array_get(ni, i), "path"), a ? a : "none", b ? b : "none");
-			diffs++;
-		}
-	}
-	const char *sa = json_str_at(json_object_get(old, "tool"), "signatures_sha256");
-	const char *sb = json_str_at(json_object_get(now, "tool"), "signatures_sha256");
-	if (!sa || !sb || strcmp(sa, sb) != 0) {
-		printf("signature set: sha256 %s in the report, %s now\n", sa ? sa : "none", sb ? sb : "none");
-		diffs++;
-	}
-	const char *pa = json_str_at(json_object_get(old, "profile"), "sha256");
-	const char *pb = json_str_at(json_object_get(now, "profile"), "sha256");
-	if ((pa || pb) && (!pa || !pb || strcmp(pa, pb) != 0)) {
-		printf("profile: sha256 %s in the report, %s now\n", pa ? pa : "none", pb ? pb : "none");
-		diffs++;
-	}
-	json_t *of = json_object_get(old, "findings"), *nf = json_object_get(now, "findings");
-	size_t n = json_array_size(of) > json_array_size(nf) ? json_array_size(of) : json_array_size(nf);
-	for (size_t i = 0; i < n; i++) {
-		json_t *a = json_array_get(of, i), *b = json_array_get(nf, i);
-		if (a && b && json_equal(a, b))
-			continue;
-		char *ta = a ? json_dumps(a, JSON_COMPACT) : NULL, *tb = b ? json_dumps(b, JSON_COMPACT) : NULL;
-		printf("finding %zu:\n  report: %s\n  now:    %s\n", i + 1, ta ? ta : "(none)", tb ? tb : "(none)");
-		free(ta);
-		free(tb);
-		diffs++;
-	}
-	return diffs;
-}
-
-static int cmd_verify(int argc, char **argv, const char *self)
-{
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		fputs(usage_verify, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_ERROR : EXIT_CLEAN;
-	}
-	json_error_t err;
-	json_t *old = json_load_file(argv[1], 0, &err);
-	if (!old) {
-		log_error("%s: not a privaudit report: %s (at line %d)", argv[1], err.text, err.line);
-		return EXIT_ERROR;
-	}
-	json_t *opts = json_object_get(json_object_get(old, "tool"), "options");
-	if (!json_is_object(opts)) {
-		log_error("%s: the report records no options (tool.options)", argv[1]);
-		json_decref(old);
-		return EXIT_ERROR;
-	}
-	const char *tmpdir = getenv("TMPDIR");
-	char tmpl[4096];
-	snprintf(tmpl, sizeof(tmpl), "%s/privaudit-verify-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	int fd = mkstemp(tmpl);
-	if (fd < 0) {
-		log_error("cannot create a temporary file: %s", strerror(errno));
-		json_decref(old);
-		return EXIT_ERROR;
-	}
-	close(fd);
-	const char *v[512];
-	size_t n = 0, cap = sizeof(v) / sizeof(*v);
-	char nums[5][32];
-	argv_add(v, &n, cap, self);
-	argv_add(v, &n, cap, "replay");
-	argv_add(v, &n, cap, "--format");
-	argv_add(v, &n, cap, "json");
-	argv_add(v, &n, cap, "-o");
-	argv_add(v, &n, cap, tmpl);
-	if (json_str_at(opts, "profile")) {
-		argv_add(v, &n, cap, "--profile");
-		argv_add(v, &n, cap, json_str_at(opts, "profile"));
-	}
-	if (json_str_at(opts, "signatures")) {
-		argv_add(v, &n, cap, "--signatures");
-		argv_add(v, &n, cap, json_str_at(opts, "signatures"));
-	}
-	json_t *m;
-	size_t i;
-	json_array_foreach(json_object_get(opts, "keylogs"), i, m) {
-		if (!json_string_value(m))
-			continue;
-		argv_add(v, &n, cap, "--keylog");
-		argv_add(v, &n, cap, json_string_value(m));
-	}
-	json_array_foreach(json_object_get(opts, "marks"), i, m) {
-		const char *s = json_string_value(m);
-		if (!s)
-			continue;
-		bool consent = strncmp(s, "consent:", 8) == 0;
-		argv_add(v, &n, cap, consent ? "--consent-at" : "--withdraw-at");
-		argv_add(v, &n, cap, strchr(s, ':') + 1);
-	}
-	if (json_is_true(json_object_get(opts, "reveal_values")))
-		argv_add(v, &n, cap, "--reveal-values");
-	if (json_is_true(json_object_get(opts, "flows_only")))
-		argv_add(v, &n, cap, "--flows-only");
-	static const struct {
-		const char *key, *opt;
-		unsigned shift;
-	} limits[] = { { "max_body", "--max-body", 20 }, { "max_flows", "--max-flows", 0 },
-		       { "max_memory", "--max-memory", 20 }, { "tcp_timeout", "--tcp-timeout", 0 },
-		       { "udp_timeout", "--udp-timeout", 0 } };
-	for (size_t k = 0; k < sizeof(limits) / sizeof(*limits); k++) {
-		json_t *x = json_object_get(opts, limits[k].key);
-		if (!json_is_integer(x))
-			continue;
-		snprintf(nums[k], sizeof(nums[k]), "%lld", (long long)(json_integer_value(x) >> limits[k].shift));
-		argv_add(v, &n, cap, limits[k].opt);
-		argv_add(v, &n, cap, nums[k]);
-	}
-	if (argc > 2) {
-		for (int k = 2; k < argc; k++)
-			argv_add(v, &n, cap, argv[k]);
-	} else {
-		json_t *in;
-		json_array_foreach(json_object_get(old, "inputs"), i, in)
-			if (json_str_at(in, "path"))
-				argv_add(v, &n, cap, json_str_at(in, "path"));
-	}
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		execv(self, (char *const *)v);
-		_exit(127);
-	}
-	int status = 0;
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 2) {
-		log_error("could not run the audit again (%s)", self);
-		unlink(tmpl);
-		json_decref(old);
-		return EXIT_ERROR;
-	}
-	json_t *now = json_load_file(tmpl, 0, &err);
-	unlink(tmpl);
-	if (!now) {
-		log_error("the audit run again wrote no report");
-		json_decref(old);
-		return EXIT_ERROR;
-	}
-	int diffs = compare_reports(old, now);
-	size_t nf = json_array_size(json_object_get(now, "findings"));
-	if (diffs)
-		printf("%d difference%s: the report is NOT reproduced\n", diffs, diffs == 1 ? "" : "s");
-	else
-		printf("reproduced: %zu input%s with the same SHA-256, %zu identical finding%s\n",
-		       json_array_size(json_object_get(now, "inputs")), json_array_size(json_object_get(now, "inputs")) == 1 ? "" : "s",
-		       nf, nf == 1 ? "" : "s");
-	json_decref(old);
-	json_decref(now);
-	return diffs ? EXIT_FINDINGS : EXIT_CLEAN;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

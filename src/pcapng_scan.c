@@ -162,8 +162,12 @@ static void read_dsb(struct reader *r, const struct section *s, uint64_t at, uin
 	if (!h || !ops->secrets)
 		return;
 	uint32_t type = get32(h, s->swap), len = get32(h + 4, s->swap);
-	if (len > blen - 20 || len > PCAPNG_MAX_SECRETS)
+	if (len > blen - 20)
 		return;
+	if (len > PCAPNG_MAX_SECRETS) { /* said, not read */
+		ops->secrets(ctx, type, NULL, len, at);
+		return;
+	}
 	uint8_t *data = malloc(len ? len : 1);
 	if (!data)
 		return;

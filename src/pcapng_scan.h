@@ -18,7 +18,8 @@
 #define PCAPNG_MAX_SECRETS (16u << 20) /* larger DSBs are skipped */
 
 struct pcapng_scan_ops {
-	/* A DSB's contents, at byte `offset` of the file. */
+	/* A DSB's contents, at byte `offset` of the file; data NULL when the
+	 * block is over PCAPNG_MAX_SECRETS (len then is its declared size). */
 	void (*secrets)(void *ctx, uint32_t type, const uint8_t *data, size_t len, uint64_t offset);
 	/* A consent mark: kind is "consent" or "withdrawal". */
 	void (*mark)(void *ctx, const char *kind, uint64_t ts_ns, uint64_t offset);

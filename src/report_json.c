@@ -103,6 +103,8 @@ static void write_flow_tls(struct jsonw *w, const struct flow_tls *t)
 	jw_uint(w, t->records_skipped);
 	jw_key(w, "key_updates");
 	jw_uint(w, t->key_updates);
+	jw_key(w, "directions_lost");
+	jw_uint(w, t->directions_lost);
 	jw_obj_end(w);
 }
 

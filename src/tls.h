@@ -53,6 +53,7 @@ struct tls_info {
 	uint64_t records_decrypted, records_failed;
 	uint64_t records_skipped; /* response-body records not opened (nothing to read in them) */
 	uint32_t key_updates;
+	uint8_t directions_lost;  /* record streams given up: a gap, or bytes that are not TLS records */
 };
 
 struct tls_ops {

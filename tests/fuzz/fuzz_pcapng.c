@@ -11,7 +11,7 @@ static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t len
 {
 	size_t *sum = ctx;
 	(void)type, (void)offset;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; data && i < len; i++)
 		*sum += data[i];
 }
 

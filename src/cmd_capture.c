@@ -1,0 +1,252 @@
+/* \summary: `privaudit capture`: live capture into a session file, with
+ * live findings and the report at the stop (live.c does the capturing). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "capture.h"
+#include "cli.h"
+#include "config.h"
+#include "keylog.h"
+#include "log.h"
+#include "policy.h"
+#include "profile.h"
+#include "report.h"
+#include "signatures.h"
+#include "live.h"
+
+const char usage_capture[] =
+	"usage: privaudit capture -i IFACE -w SESSION.pcapng [options]\n"
+	"       privaudit capture --list-interfaces\n"
+	"\n"
+	"Captures on IFACE (libpcap; -i any for every interface), writes every packet,\n"
+	"consent mark and TLS key to the pcapng session file, prints each finding as\n"
+	"its request is decoded, and writes the report when stopped (Ctrl-C or SIGTERM;\n"
+	"a second one aborts).  `privaudit replay SESSION.pcapng` gives the same report.\n"
+	"\n"
+	"options:\n"
+	"  -i, --interface IFACE   the interface to capture on\n"
+	"  -w, --write FILE        the session file (pcapng)\n"
+	"  -f, --filter BPF        capture only what the filter passes (tcpdump syntax)\n"
+	"  -C MB                   start a new session file before one passes MB megabytes\n"
+	"                          (10^6 bytes): FILE-00001.pcapng, FILE-00002.pcapng...\n"
+	"  -G SECONDS              start a new session file for each SECONDS of capture\n"
+	"                          time (same names)\n"
+	"      --user NAME         the user to run as after opening the interface when\n"
+	"                          started as root (default nobody); it writes the files\n"
+	"      --list-interfaces   list the interfaces and exit\n"
+	"  -o, --output FILE       write the report to FILE (default: standard output)\n"
+	"      --format FORMAT     json, text or md (default: json with -o, else text)\n"
+	"      --profile APP.yaml  judge transmissions against the app's profile\n"
+	"      --keylog FILE       TLS key log (SSLKEYLOGFILE), read again as it grows; its\n"
+	"                          lines go into the session file (repeatable)\n"
+	"      --signatures DIR, --reveal-values, --flows-only, --max-body MIB,\n"
+	"      --max-flows N, --max-memory MIB, --tcp-timeout SEC, --udp-timeout SEC\n"
+	"                          as for replay\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"During the capture: c (consent) and w (withdrawal) on a terminal, or SIGUSR1\n"
+	"and SIGUSR2, record a consent mark.  See docs/capturing.md.\n"
+	"exit status: 0 no findings, 1 findings, 2 usage, capture or write error,\n"
+	"130 aborted\n";
+
+static bool parse_rotation(const char *arg, unsigned long long max, unsigned long long scale, uint64_t *out)
+{
+	unsigned long long v;
+	if (!parse_count(arg, max, &v))
+		return false;
+	*out = v * scale;
+	return true;
+}
+
+int cmd_capture(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "list-interfaces", no_argument, NULL, OPT_LIST_INTERFACES },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
+		{ "keylog", required_argument, NULL, OPT_KEYLOG },
+		{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },
+		{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },
+		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+		{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
+		{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	usage_command = "capture";
+	struct audit_options opt;
+	audit_default_options(&opt);
+	struct live_config cfg = { 0 };
+	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL;
+	const char *keylogs[64];
+	size_t nkeylogs = 0;
+	bool list = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:w:f:o:C:G:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			cfg.iface = optarg;
+			break;
+		case 'w':
+			cfg.session = optarg;
+			break;
+		case 'f':
+			cfg.filter = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "md") != 0)
+				return usage_error("unknown format '%s' (json, text or md)", optarg);
+			format = optarg;
+			break;
+		case 'C':
+			if (!parse_rotation(optarg, 1ULL << 30, 1000000ULL, &cfg.rotate_bytes))
+				return usage_error("-C wants a positive number of megabytes, not '%s'", optarg);
+			break;
+		case 'G':
+			if (!parse_rotation(optarg, 86400ULL * 365, 1000000000ULL, &cfg.rotate_ns))
+				return usage_error("-G wants a positive number of seconds, not '%s'", optarg);
+			break;
+		case OPT_USER:
+			cfg.user = optarg;
+			break;
+		case OPT_LIST_INTERFACES:
+			list = true;
+			break;
+		case OPT_PROFILE:
+			profile_path = optarg;
+			break;
+		case OPT_SIGNATURES:
+			sigdir = optarg;
+			break;
+		case OPT_KEYLOG:
+			if (nkeylogs == sizeof(keylogs) / sizeof(*keylogs))
+				return usage_error("too many key logs");
+			keylogs[nkeylogs++] = optarg;
+			break;
+		case 'h':
+			fputs(usage_capture, stdout);
+			return EXIT_CLEAN;
+		default:
+			switch (audit_option(c, optarg, &opt)) {
+			case 1:
+				break;
+			case 0:
+				fputs("Try 'privaudit help capture'.\n", stderr);
+				return EXIT_ERROR;
+			default:
+				return EXIT_ERROR;
+			}
+		}
+	}
+	if (optind < argc)
+		return usage_error("capture takes no operands ('%s')", argv[optind]);
+	if (list)
+		return live_list_interfaces(stdout) == 0 ? EXIT_CLEAN : EXIT_ERROR;
+	if (!cfg.iface || !cfg.session)
+		return usage_error("%s", "capture needs -i IFACE and -w SESSION.pcapng");
+
+	/* the interface first: a wrong name, filter or missing privilege is
+	 * reported before the signatures are loaded */
+	struct live *l = live_open(&cfg);
+	if (!l)
+		return EXIT_ERROR;
+	struct signatures *sigs = load_signatures(sigdir);
+	struct profile *profile = NULL;
+	struct keylog *keylog = keylog_new();
+	struct audit *a = NULL;
+	FILE *f = NULL;
+	int rc = EXIT_ERROR;
+	if (!sigs || (profile_path && !(profile = load_profile(profile_path, sigs))))
+		goto out;
+	if (!keylog) {
+		log_error("out of memory");
+		goto out;
+	}
+	opt.sigs = sigs;
+	opt.profile = profile;
+	opt.signatures_dir = sigdir ? sigdir : signatures_default_dir();
+	/* the key log paths are not recorded: the session file carries the keys,
+	 * so its replay needs no --keylog and reports the same options */
+	opt.keylog = keylog;
+	opt.on_live_finding = live_finding;
+	opt.live_ctx = l;
+	if (!(a = audit_new(&opt))) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (live_add_keylogs(l, keylog, keylogs, nkeylogs) < 0 || live_drop_privileges(l) < 0)
+		goto out;
+	/* opened now, as the user the files are written as, so that a report
+	 * that cannot be written is known before the session, not after it */
+	if (output && !(f = fopen(output, "w"))) {
+		log_error("%s: cannot write report: %s", output, strerror(errno));
+		goto out;
+	}
+	enum live_status st = live_run(l, a);
+	if (st == LIVE_NOT_STARTED) {
+		if (f) { /* no session, so no report: leave nothing behind */
+			fclose(f);
+			f = NULL;
+			unlink(output);
+		}
+		goto out;
+	}
+	size_t late = live_late_keys(l);
+	if (late) {
+		/* the session file has what the live audit lacked: read it again,
+		 * as replay will, so that the report is the one replay gives */
+		log_warn("%zu TLS connection%s got %s keys after the live audit had read %s handshake; the report is "
+			 "made by reading the session file again",
+			 late, late == 1 ? "" : "s", late == 1 ? "its" : "their", late == 1 ? "its" : "their");
+		opt.on_live_finding = NULL;
+		opt.keylog = NULL; /* the keys come from the session file's DSBs, as in replay */
+		struct audit *again = audit_new(&opt);
+		if (!again) {
+			log_error("out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < a->ninputs; i++)
+			if (capture_replay_file(again, a->inputs[i].path) < 0)
+				st = LIVE_FAILED;
+		audit_free(a);
+		a = again;
+	}
+	audit_finish(a);
+	live_late_findings(l, a);
+	/* the finding lines are on standard output: the report joins them as a
+	 * summary unless JSON or Markdown is asked for */
+	int wrc = emit_report(a, f, output, format ? format : output ? "json" : "text", false);
+	f = NULL;
+	const struct finding *fd;
+	if (wrc < 0 || st == LIVE_FAILED)
+		rc = EXIT_ERROR;
+	else
+		rc = policy_findings(a->policy, &fd) ? EXIT_FINDINGS : EXIT_CLEAN;
+out:
+	if (f)
+		fclose(f);
+	audit_free(a);
+	live_free(l);
+	keylog_free(keylog);
+	profile_free(profile);
+	signatures_free(sigs);
+	return rc;
+}
