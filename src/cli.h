@@ -46,8 +46,8 @@ bool parse_count(const char *s, unsigned long long max, unsigned long long *out)
 struct signatures *load_signatures(const char *dir);
 /* Loads the app profile, printing its problems; NULL (after printing) on error. */
 struct profile *load_profile(const char *path, const struct signatures *sigs);
-/* The audit options replay and capture share.  Returns 1 when c is one of
- * them (applied to opt), 0 when it is not, -1 after a usage error. */
+/* The audit options replay and capture share, and the options getopt
+ * refused: 0 when c was applied to opt, -1 after printing the error. */
 int audit_option(int c, const char *arg, struct audit_options *opt);
 int write_report(FILE *f, struct audit *a, const char *format);
 /* Writes the report to f, the opened -o FILE (closed here), or without one

@@ -145,15 +145,8 @@ int cmd_capture(int argc, char **argv)
 			fputs(usage_capture, stdout);
 			return EXIT_CLEAN;
 		default:
-			switch (audit_option(c, optarg, &opt)) {
-			case 1:
-				break;
-			case 0:
-				fputs("Try 'privaudit help capture'.\n", stderr);
+			if (audit_option(c, optarg, &opt) < 0)
 				return EXIT_ERROR;
-			default:
-				return EXIT_ERROR;
-			}
 		}
 	}
 	if (optind < argc)

@@ -219,8 +219,7 @@ int write_report(FILE *f, struct audit *a, const char *format)
 	return report_write_json(f, a);
 }
 
-/* The audit options replay and capture share.  Returns 1 when c is one of
- * them (applied to opt), 0 when it is not, -1 after a usage error. */
+/* The audit options replay and capture share (see cli.h). */
 int audit_option(int c, const char *arg, struct audit_options *opt)
 {
 	unsigned long long v;
@@ -231,14 +230,14 @@ int audit_option(int c, const char *arg, struct audit_options *opt)
 			return -1;
 		}
 		opt->flows.max_flows = (size_t)v;
-		return 1;
+		return 0;
 	case OPT_MAX_MEMORY:
 		if (!parse_count(arg, 1ULL << 20, &v)) {
 			usage_error("--max-memory wants a positive number of MiB, not '%s'", arg);
 			return -1;
 		}
 		opt->flows.max_memory = (size_t)v << 20;
-		return 1;
+		return 0;
 	case OPT_TCP_TIMEOUT:
 	case OPT_UDP_TIMEOUT:
 		if (!parse_count(arg, 86400ULL * 365, &v)) {
@@ -246,22 +245,23 @@ int audit_option(int c, const char *arg, struct audit_options *opt)
 			return -1;
 		}
 		*(c == OPT_TCP_TIMEOUT ? &opt->flows.tcp_idle_ns : &opt->flows.udp_idle_ns) = v * 1000000000ULL;
-		return 1;
+		return 0;
 	case OPT_FLOWS_ONLY:
 		opt->flows_only = true;
-		return 1;
+		return 0;
 	case OPT_REVEAL_VALUES:
 		opt->reveal_values = true;
-		return 1;
+		return 0;
 	case OPT_MAX_BODY:
 		if (!parse_count(arg, 4096, &v)) {
 			usage_error("--max-body wants a number of MiB from 1 to 4096, not '%s'", arg);
 			return -1;
 		}
 		opt->max_body = opt->max_decoded = (size_t)v << 20;
-		return 1;
-	default:
 		return 0;
+	default: /* an option getopt refused: it said which */
+		fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
+		return -1;
 	}
 }
 
@@ -373,15 +373,8 @@ static int cmd_replay(int argc, char **argv)
 			fputs(usage_replay, stdout);
 			return EXIT_CLEAN;
 		default:
-			switch (audit_option(c, optarg, &opt)) {
-			case 1:
-				break;
-			case 0:
-				fputs("Try 'privaudit help replay'.\n", stderr);
+			if (audit_option(c, optarg, &opt) < 0)
 				return EXIT_ERROR;
-			default:
-				return EXIT_ERROR;
-			}
 		}
 	}
 	if (optind >= argc)
