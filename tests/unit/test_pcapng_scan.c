@@ -21,7 +21,8 @@ struct buf {
 
 static void put(struct buf *b, const void *p, size_t n)
 {
-	memcpy(b->b + b->n, p, n);
+	if (n) /* an empty option has no value to copy */
+		memcpy(b->b + b->n, p, n);
 	b->n += n;
 }
 
