@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "http1.h"
-#include "fuzz_http_check.h"
+#include "http_check.h"
 
 #define MAX_BODY 4096
 

@@ -12,7 +12,7 @@
 
 #include "http1.h"
 #include "http2.h"
-#include "fuzz_http_check.h"
+#include "http_check.h"
 
 static size_t max_body;
 
