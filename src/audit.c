@@ -9,6 +9,7 @@
 #include "dbuf.h"
 #include "http.h"
 
+#include "classify.h"
 #include "dns.h"
 #include "dpi.h"
 #include "flowstore.h"
@@ -71,6 +72,8 @@ struct audit *audit_new(const struct audit_options *o)
 	a->flows = flow_table_new(&o->flows, on_flow_end, a);
 	a->tx = tx_spool_new(o->reveal_values);
 	a->policy = policy_new(o->profile, o->sigs);
+	for (size_t i = 0; a->policy && i < o->ndevices; i++)
+		policy_add_device(a->policy, o->devices[i]); /* checked on the command line */
 	if (a->policy && o->on_live_finding)
 		policy_set_live(a->policy, o->on_live_finding, o->live_ctx);
 	a->records = flow_store_new();
@@ -185,12 +188,20 @@ static void live_contact(struct audit *a, struct flow *f)
 	r.host_source = f->host_source;
 	r.first_frame = f->first_frame;
 	r.first_ts_ns = f->first_ts_ns;
+	r.transport = f->key.proto;
+	r.client = *flow_client_addr(f);
+	r.server = *flow_server_addr(f);
+	r.client_port = flow_client_port(f);
+	r.server_port = flow_server_port(f);
+	r.has_client_mac = f->has_client_mac;
+	memcpy(r.client_mac, f->client_mac, 6);
 	f->live_judged = true;
 	policy_live_flow(a->policy, &r);
 }
 
-void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
-		  uint32_t caplen, uint32_t wirelen)
+/* What every frame does, audited or not: its input's count and times, the
+ * CLI frame marks waiting for it. */
+static void note_frame(struct audit *a, uint64_t frame, uint64_t ts_ns)
 {
 	struct input_record *in = &a->inputs[a->cur_input];
 	if (in->frames == 0)
@@ -203,6 +214,18 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 		policy_note_frame(a->policy, a->cur_input, frame, ts_ns);
 		a->marks_pending = policy_cli_pending(a->policy, &f);
 	}
+}
+
+void audit_skip_packet(struct audit *a, uint64_t frame, uint64_t ts_ns)
+{
+	note_frame(a, frame, ts_ns);
+	a->cnt.filtered++;
+}
+
+void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
+		  uint32_t caplen, uint32_t wirelen)
+{
+	note_frame(a, frame, ts_ns);
 
 	struct packet p = { .data = data, .caplen = caplen, .wirelen = wirelen };
 	enum decode_status st = decode_packet(a->cur_dlt, &p);
@@ -215,6 +238,13 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 	if (!f)
 		return;
 	if (f->packets[0] + f->packets[1] == 1) {
+		/* the client's Ethernet address: the sender's, or the receiver's
+		 * when the first packet seen is the server's */
+		const uint8_t *mac = dir == DIR_TO_SERVER ? p.mac_src : p.mac_dst;
+		if (mac) {
+			memcpy(f->client_mac, mac, 6);
+			f->has_client_mac = true;
+		}
 		const char *name = dns_cache_lookup(a->dns, flow_server_addr(f));
 		if (name) {
 			f->host = name;
@@ -303,6 +333,8 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	r->tcp_gap_bytes = sc.gap_bytes;
 	r->requests = sc.requests;
 	r->reasm_capped = sc.capped;
+	r->has_client_mac = f->has_client_mac;
+	memcpy(r->client_mac, f->client_mac, 6);
 	if (sc.has_tls)
 		record_tls(a, f, r, &sc.tls);
 	a->cnt.tls_flows += dpi_is_tls(f) || sc.has_tls;
@@ -390,37 +422,6 @@ static void list_request(struct audit *a, const struct transmission *t)
 	a->nlines++;
 }
 
-/* Classifies every field: a canary the tester planted first, then the
- * signatures.  Returns the set of categories carried. */
-static uint64_t classify_fields(struct audit *a, const struct transmission *t)
-{
-	const struct field_list *fl = &t->fields;
-	if (fl->n > a->cls_cap) {
-		struct classification *v = realloc(a->cls, fl->n * sizeof(*v));
-		if (!v)
-			return 0;
-		a->cls = v;
-		a->cls_cap = fl->n;
-	}
-	uint64_t cats = 0;
-	for (size_t i = 0; i < fl->n; i++) {
-		const struct field *fd = &fl->v[i];
-		struct classification *c = &a->cls[i];
-		const struct canary *cn = a->opt.profile ? profile_find_canary(a->opt.profile, fd->value, fd->value_len) : NULL;
-		if (cn) {
-			c->category = cn->category;
-			c->rule = "canary";
-			c->confidence = 1.0;
-		} else if (!a->opt.sigs || !signatures_classify(a->opt.sigs, fd->path, fd->key, strlen(fd->key), fd->value,
-								 fd->value_len, c)) {
-			c->category = NULL;
-			continue;
-		}
-		cats |= 1ULL << signatures_category_index(a->opt.sigs, c->category);
-	}
-	return cats;
-}
-
 static int match_consent(struct audit *a, const struct transmission *t, const char *host)
 {
 	if (!a->opt.profile || !a->opt.profile->nrules)
@@ -488,14 +489,26 @@ static void process_request(struct audit *a, const struct http_request *r, const
 		a->cnt.truncated_messages++;
 	if (a->opt.list_requests)
 		list_request(a, &t);
-	uint64_t cats = classify_fields(a, &t);
-	t.cls = a->cls;
+	struct request_class rc;
+	if (t.fields.n > a->cls_cap) {
+		struct classification *v = realloc(a->cls, t.fields.n * sizeof(*v));
+		if (v) {
+			a->cls = v;
+			a->cls_cap = t.fields.n;
+		}
+	}
+	if (t.fields.n <= a->cls_cap) {
+		classify_request(a->opt.sigs, a->opt.profile, &t.fields, t.ts_ns / 1000000000ULL, a->cls, &rc);
+		t.cls = a->cls;
+	} else {
+		memset(&rc, 0, sizeof(rc)); /* out of memory: the fields are listed unclassified */
+	}
 	long seq = -1;
 	if (t.fields.n && !a->opt.no_report && tx_spool_add(a->tx, &t) == 0) {
 		seq = (long)a->cnt.transmissions;
 		a->cnt.transmissions++;
 	}
-	policy_request(a->policy, seq, t.input, t.frame, t.ts_ns, t.flow_id, m->recipient, t.tls, cats,
+	policy_request(a->policy, seq, t.input, t.frame, t.ts_ns, t.flow_id, m->recipient, t.tls, &rc,
 		       match_consent(a, &t, m->recipient));
 	field_list_clear(&t.fields);
 	a->scratch = t.fields;
@@ -610,7 +623,9 @@ void audit_request(struct audit *a, struct flow *f, const struct http_request *r
 
 void audit_capture_mark(struct audit *a, const char *kind, uint64_t ts_ns)
 {
-	policy_add_mark(a->policy, strcmp(kind, "consent") == 0 ? CONSENT_GIVEN : CONSENT_WITHDRAWN, ts_ns, "capture");
+	enum consent_kind k;
+	if (consent_kind_parse(kind, &k))
+		policy_add_mark(a->policy, k, ts_ns, "capture");
 }
 
 void audit_finish(struct audit *a)

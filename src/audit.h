@@ -18,16 +18,7 @@
 #include "decode.h"
 #include "fields.h"
 #include "flow.h"
-
-enum host_source {
-	HOST_NONE,
-	HOST_FROM_HTTP,       /* HTTP Host / :authority */
-	HOST_FROM_SNI,        /* TLS or QUIC server name */
-	HOST_FROM_DNS_QUERY,  /* the flow is itself a DNS exchange */
-	HOST_FROM_DNS_ANSWER, /* an earlier DNS answer for the server address */
-	HOST_FROM_DPI,        /* another name nDPI extracted */
-};
-const char *host_source_name(enum host_source s);
+#include "flowstore.h"
 
 struct signatures;
 struct profile;
@@ -45,6 +36,8 @@ struct audit_options {
 	 * (policy_set_live); the report's findings still come from audit_finish */
 	void (*on_live_finding)(void *ctx, const struct finding *f);
 	void *live_ctx;
+	const char *filter;   /* a BPF expression: only matching frames are audited (frames keep their numbers) */
+	const char *lang;     /* "en" or "zh": the language of the text and Markdown reports */
 	bool reveal_values;   /* report field values unmasked */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
 	bool no_report;       /* no report will be written: transmissions are not serialised,
@@ -59,6 +52,8 @@ struct audit_options {
 	size_t nmarks;
 	const char *const *keylog_paths;
 	size_t nkeylog_paths;
+	const char *const *devices; /* --device: IP or MAC addresses of the device under test */
+	size_t ndevices;
 };
 
 void audit_default_options(struct audit_options *o);
@@ -74,42 +69,9 @@ struct input_record {
 	char *error;       /* NULL, or the one-line reason the input failed */
 };
 
-/* What a TLS flow's handshake said and how decryption went. */
-struct flow_tls {
-	uint16_t version, cipher_suite;
-	uint8_t decryption;  /* enum tls_decryption */
-	uint8_t failure;     /* enum tls_failure */
-	bool hello_retry, resumed;
-	bool have_random;
-	uint8_t client_random[32]; /* to carve its key log lines */
-	const char *sni, *alpn;    /* interned; NULL when absent */
-	uint64_t records_decrypted, records_failed, records_skipped;
-	uint32_t key_updates;
-	uint8_t directions_lost;
-};
-
-struct flow_record {
-	uint32_t id;
-	int input;
-	uint8_t transport;  /* 6 or 17 */
-	uint8_t host_source;
-	uint16_t client_port, server_port;
-	uint64_t first_frame, first_ts_ns;
-	struct ip_addr client, server;
-	const char *protocol; /* interned nDPI name */
-	const char *category;
-	const char *host;
-	const struct organization *org; /* NULL when the host is not a known one */
-	uint64_t packets, bytes;
-	uint64_t tcp_gaps, tcp_gap_bytes;
-	uint64_t requests;
-	bool reasm_capped;
-	bool is_tls;         /* the flow began with a TLS ClientHello: */
-	struct flow_tls tls; /* what it said */
-};
-
 struct audit_counters {
 	uint64_t packets;
+	uint64_t filtered; /* left out by the BPF filter */
 	uint64_t decode[DECODE_STATUS_COUNT];
 	uint64_t dns_packets, dns_malformed, dns_addresses; /* UDP from port 53 */
 	uint64_t dns_dropped; /* answers refused at the cache cap */
@@ -157,6 +119,8 @@ void audit_input_error(struct audit *a, int input, const char *fmt, ...)
 void audit_begin_input(struct audit *a, int input, int dlt);
 void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t wirelen);
+/* A frame the filter left out: it still counts and keeps its number. */
+void audit_skip_packet(struct audit *a, uint64_t frame, uint64_t ts_ns);
 /* Ends every flow of the current input (and prints its request lines). */
 void audit_end_input(struct audit *a);
 /* A consent mark a capture carries ("consent" or "withdrawal"). */

@@ -337,6 +337,14 @@ int capture_replay_file(struct audit *a, const char *path)
 		pcap_close(pc);
 		goto out;
 	}
+	struct bpf_program prog;
+	bool filtering = a->opt.filter != NULL;
+	if (filtering && pcap_compile(pc, &prog, a->opt.filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		fail(a, input, path, "the filter cannot apply to link type %s: %s", pcap_datalink_val_to_name(dlt),
+		     pcap_geterr(pc));
+		pcap_close(pc);
+		goto out;
+	}
 	if (strcmp(in->format, "pcapng") == 0)
 		read_embedded(a, path, fd);
 	audit_begin_input(a, input, dlt);
@@ -348,7 +356,11 @@ int capture_replay_file(struct audit *a, const char *path)
 	while ((r = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		frame++;
 		uint64_t ts = (uint64_t)hdr->ts.tv_sec * 1000000000ULL + (uint64_t)hdr->ts.tv_usec;
-		audit_packet(a, frame, ts, data, hdr->caplen, hdr->len);
+		/* filtered here, not by pcap_setfilter: frames keep Wireshark's numbers */
+		if (filtering && !pcap_offline_filter(&prog, hdr, data))
+			audit_skip_packet(a, frame, ts);
+		else
+			audit_packet(a, frame, ts, data, hdr->caplen, hdr->len);
 		offset += 16 + (long)hdr->caplen;
 	}
 	if (r == PCAP_ERROR) {
@@ -359,6 +371,8 @@ int capture_replay_file(struct audit *a, const char *path)
 		rc = 0;
 	}
 	audit_end_input(a);
+	if (filtering)
+		pcap_freecode(&prog);
 	pcap_close(pc);
 out:
 	if (hasher.fd >= 0 || hasher.started)

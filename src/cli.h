@@ -33,7 +33,68 @@ enum {
 	OPT_KEYLOG,
 	OPT_USER,
 	OPT_LIST_INTERFACES,
+	OPT_MANDATORY_FROM,
+	OPT_MANDATORY_UNTIL,
+	OPT_DEVICE,
+	OPT_LANG,
+	OPT_PATH,
+	OPT_AT,
 };
+
+#include "profile.h"
+
+#define CLI_MAX_MARKS 64
+#define CLI_MAX_KEYLOGS 64
+#define CLI_MAX_DEVICES 16
+
+/* The options replay and capture share, as given. */
+struct cli_common {
+	const char *keylogs[CLI_MAX_KEYLOGS];
+	size_t nkeylogs;
+	enum consent_kind mark_kinds[CLI_MAX_MARKS];
+	const char *mark_when[CLI_MAX_MARKS];
+	char mark_records[CLI_MAX_MARKS][256]; /* "consent:WHEN", as the report records them */
+	const char *mark_list[CLI_MAX_MARKS];
+	size_t nmarks;
+	const char *devices[CLI_MAX_DEVICES];
+	size_t ndevices;
+	const char *filter;
+	char joined_filter[4096];
+	const char *lang;
+};
+
+/* The long options of struct cli_common and of audit_option. */
+#define CLI_COMMON_LONGOPTS                                                                          \
+	{ "keylog", required_argument, NULL, OPT_KEYLOG },                                          \
+	{ "consent-at", required_argument, NULL, OPT_CONSENT_AT },                                  \
+	{ "withdraw-at", required_argument, NULL, OPT_WITHDRAW_AT },                                \
+	{ "mandatory-from", required_argument, NULL, OPT_MANDATORY_FROM },                          \
+	{ "mandatory-until", required_argument, NULL, OPT_MANDATORY_UNTIL },                        \
+	{ "device", required_argument, NULL, OPT_DEVICE },                                          \
+	{ "lang", required_argument, NULL, OPT_LANG },                                              \
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },                                    \
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },                                  \
+	{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },                                \
+	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },                                \
+	{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },                                  \
+	{ "max-body", required_argument, NULL, OPT_MAX_BODY },                                      \
+	{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY }
+
+/* One of the shared options into cc: 0 taken, 1 not one of them, -1 a
+ * usage error (printed).  -f (the filter) is one of them. */
+int cli_common_option(int c, const char *arg, struct cli_common *cc);
+/* tcpdump's habit: the words after the options are the filter. */
+int cli_join_filter(int n, char **words, struct cli_common *cc);
+/* Compiles the filter once, so a typo is a usage error before any capture. */
+int cli_check_filter(const struct cli_common *cc);
+/* Records what cc holds in opt (its strings stay cc's). */
+void cli_common_apply(const struct cli_common *cc, struct audit_options *opt);
+/* The key logs, read; NULL after printing why. */
+struct keylog *cli_load_keylogs(const struct cli_common *cc);
+/* The marks into the audit's policy: -1 after a usage error. */
+int cli_apply_marks(const struct cli_common *cc, struct audit *a);
+/* json, text or md. */
+bool cli_format_ok(const char *f);
 
 /* The command whose help a usage error points to. */
 extern const char *usage_command;

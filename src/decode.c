@@ -269,6 +269,8 @@ enum decode_status decode_packet(int dlt, struct packet *p)
 		type = cur_be16(&c);
 		if (!cur_ok(&c))
 			return short_read(p);
+		p->mac_dst = data;
+		p->mac_src = data + 6;
 		return decode_ethertype(p, &c, type);
 	case DLT_LINUX_SLL:
 		cur_skip(&c, 14);

@@ -43,6 +43,7 @@ struct packet {
 	uint32_t ip_len;    /* IP packet length as the header says (for byte counts) */
 	uint8_t ip_version; /* 4 or 6 */
 	uint8_t l4_proto;   /* 6 TCP, 17 UDP */
+	const uint8_t *mac_dst, *mac_src; /* Ethernet addresses (6 bytes each), NULL without Ethernet */
 	uint16_t vlan;      /* outermost VLAN id, 0 if none */
 	uint16_t vlan_inner;
 	struct ip_addr src, dst;

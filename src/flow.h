@@ -49,6 +49,8 @@ struct flow {
 	bool dpi_done;
 	bool l7_off;                 /* the session let the flow go */
 	bool live_judged;            /* live capture: judged as a contact once it was named */
+	bool has_client_mac;
+	uint8_t client_mac[6];       /* the client's Ethernet address (device scope) */
 	const char *host;            /* interned; NULL until known */
 	uint8_t host_source;         /* enum host_source in audit.h */
 	void *l7;                    /* the pipeline's per-flow state (reassembly, parsers) */

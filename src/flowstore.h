@@ -15,7 +15,54 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct flow_record;
+#include "decode.h"
+
+enum host_source {
+	HOST_NONE,
+	HOST_FROM_HTTP,       /* HTTP Host / :authority */
+	HOST_FROM_SNI,        /* TLS or QUIC server name */
+	HOST_FROM_DNS_QUERY,  /* the flow is itself a DNS exchange */
+	HOST_FROM_DNS_ANSWER, /* an earlier DNS answer for the server address */
+	HOST_FROM_DPI,        /* another name nDPI extracted */
+};
+const char *host_source_name(enum host_source s);
+
+/* What a TLS flow's handshake said and how decryption went. */
+struct flow_tls {
+	uint16_t version, cipher_suite;
+	uint8_t decryption;  /* enum tls_decryption */
+	uint8_t failure;     /* enum tls_failure */
+	bool hello_retry, resumed;
+	bool have_random;
+	uint8_t client_random[32]; /* to carve its key log lines */
+	const char *sni, *alpn;    /* interned; NULL when absent */
+	uint64_t records_decrypted, records_failed, records_skipped;
+	uint32_t key_updates;
+	uint8_t directions_lost;
+};
+
+struct flow_record {
+	uint32_t id;
+	int input;
+	uint8_t transport;  /* 6 or 17 */
+	uint8_t host_source;
+	uint16_t client_port, server_port;
+	uint64_t first_frame, first_ts_ns;
+	struct ip_addr client, server;
+	const char *protocol; /* interned nDPI name */
+	const char *category;
+	const char *host;
+	const struct organization *org; /* NULL when the host is not a known one */
+	uint64_t packets, bytes;
+	uint64_t tcp_gaps, tcp_gap_bytes;
+	uint64_t requests;
+	bool reasm_capped;
+	bool has_client_mac;
+	uint8_t client_mac[6]; /* the client's Ethernet address, when the link layer had one */
+	bool is_tls;         /* the flow began with a TLS ClientHello: */
+	struct flow_tls tls; /* what it said */
+};
+
 struct flow_store;
 
 struct flow_store *flow_store_new(void);

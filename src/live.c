@@ -107,7 +107,7 @@ struct live {
 
 /* ---- signals and the terminal ---- */
 
-static volatile sig_atomic_t g_stop, g_usr1, g_usr2;
+static volatile sig_atomic_t g_stop, g_usr1, g_usr2, g_rt0, g_rt1;
 static struct termios g_tty_saved;
 static volatile sig_atomic_t g_tty_raw;
 
@@ -127,6 +127,10 @@ static void on_signal(int sig)
 		g_usr1++;
 	} else if (sig == SIGUSR2) {
 		g_usr2++;
+	} else if (sig == SIGRTMIN) {
+		g_rt0++;
+	} else if (sig == SIGRTMIN + 1) {
+		g_rt1++;
 	} else if (g_stop) { /* the second stop: abort now */
 		static const char msg[] = "\nprivaudit: aborted; the session file may be incomplete\n";
 		restore_terminal();
@@ -140,7 +144,9 @@ static void on_signal(int sig)
 
 static int install_signals(sigset_t *blocked)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+	/* SIGRTMIN and SIGRTMIN+1 mark a mandatory step's start and end (the
+	 * home screen): SIGRTMIN is not a constant, so the list is filled here */
+	const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGRTMIN, SIGRTMIN + 1 };
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -679,8 +685,8 @@ static void mark(struct live *l, enum consent_kind kind, const char *how)
 	if (ts <= l->last_mark_ns)
 		ts = l->last_mark_ns + 1;
 	l->last_mark_ns = ts;
-	const char *name = kind == CONSENT_GIVEN ? "consent" : "withdrawal";
-	char comment[32];
+	const char *name = consent_kind_name(kind);
+	char comment[48];
 	snprintf(comment, sizeof(comment), "privaudit:%s", name);
 	/* flushed at once: the mark is the one thing a tester cannot redo */
 	if (pcapng_out_isb(l->out, 0, ts, comment, NULL) < 0 || pcapng_out_flush(l->out) < 0) {
@@ -699,7 +705,7 @@ static void finding_line(struct live *l, const struct audit *a, const struct fin
 {
 	char when[32], cats[1024];
 	format_ms(ts_ns, when);
-	policy_categories(a->policy, f->cats, cats, sizeof(cats));
+	policy_categories(a->policy, f->cats, cats, sizeof(cats), false);
 	if (l->cfg.rotate_bytes || l->cfg.rotate_ns)
 		event_line(l, "%s  %-21s  %s  %s  frame %llu of %s\n", when, finding_type_name(f->type),
 			   f->host ? f->host : "-", cats[0] ? cats : "-", (unsigned long long)f->frame,
@@ -777,6 +783,10 @@ static bool read_keys(struct live *l)
 			mark(l, CONSENT_GIVEN, "key c");
 		else if (buf[i] == 'w' || buf[i] == 'W')
 			mark(l, CONSENT_WITHDRAWN, "key w");
+		else if (buf[i] == 'm' || buf[i] == 'M')
+			mark(l, MANDATORY_START, "key m");
+		else if (buf[i] == 'h' || buf[i] == 'H')
+			mark(l, MANDATORY_END, "key h");
 	}
 	return true;
 }
@@ -792,6 +802,8 @@ enum live_status live_run(struct live *l, struct audit *a)
 	sigdelset(&unblocked, SIGHUP);
 	sigdelset(&unblocked, SIGUSR1);
 	sigdelset(&unblocked, SIGUSR2);
+	sigdelset(&unblocked, SIGRTMIN);
+	sigdelset(&unblocked, SIGRTMIN + 1);
 	l->start_ns = clock_ns(CLOCK_REALTIME);
 	l->slice_end_ns = l->start_ns + l->cfg.rotate_ns;
 	if (open_file(l) < 0) {
@@ -811,12 +823,13 @@ enum live_status live_run(struct live *l, struct audit *a)
 	l->status_on = isatty(STDERR_FILENO);
 	const char *link = pcap_datalink_val_to_name(l->dlt);
 	fprintf(stderr, "privaudit: capturing on %s (%s) into %s; %s\n", l->cfg.iface, link ? link : "?", l->path,
-		keys ? "c: consent, w: withdrawal, Ctrl-C: stop"
-		     : "SIGUSR1: consent, SIGUSR2: withdrawal, SIGINT or SIGTERM: stop");
+		keys ? "c: consent, w: withdrawal, m: mandatory step starts, h: home screen reached, Ctrl-C: stop"
+		     : "SIGUSR1: consent, SIGUSR2: withdrawal, SIGRTMIN: mandatory step starts, SIGRTMIN+1: home "
+		       "screen reached, SIGINT or SIGTERM: stop");
 	struct pollfd fds[2] = { { .fd = pfd, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN } };
 	const struct timespec tick = { 0, (long)TICK_NS };
 	uint64_t last_tick = clock_ns(CLOCK_MONOTONIC), last_flush = last_tick;
-	sig_atomic_t usr1 = 0, usr2 = 0;
+	sig_atomic_t usr1 = 0, usr2 = 0, rt0 = 0, rt1 = 0;
 	status_draw(l);
 	while (!g_stop && !l->failed) {
 		int n = ppoll(fds, keys ? 2 : 1, &tick, &unblocked);
@@ -831,6 +844,10 @@ enum live_status live_run(struct live *l, struct audit *a)
 			mark(l, CONSENT_GIVEN, "SIGUSR1");
 		for (; usr2 != g_usr2 && !l->failed; usr2++)
 			mark(l, CONSENT_WITHDRAWN, "SIGUSR2");
+		for (; rt0 != g_rt0 && !l->failed; rt0++)
+			mark(l, MANDATORY_START, "SIGRTMIN");
+		for (; rt1 != g_rt1 && !l->failed; rt1++)
+			mark(l, MANDATORY_END, "SIGRTMIN+1");
 		if (n > 0 && keys && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			keys = read_keys(l);
 		if (n > 0 && (fds[0].revents & (POLLIN | POLLERR)) && !l->failed &&

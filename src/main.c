@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "capture.h"
+#include "classify.h"
 #include "carve.h"
 #include "cli.h"
 #include "config.h"
@@ -24,6 +25,7 @@
 #include "profile.h"
 #include "report.h"
 #include "signatures.h"
+#include "validators.h"
 
 static const char usage_main[] =
 	"usage: privaudit COMMAND [options] ...\n"
@@ -44,9 +46,19 @@ static const char usage_replay[] =
 	"sorted order) or - for standard input.\n"
 	"\n"
 	"options:\n"
+	"  -r FILE                 read FILE (as tcpdump -r; repeatable); the operands\n"
+	"                          are then a BPF filter expression, as in tcpdump\n"
 	"  -o, --output FILE       write the report to FILE (default: standard output;\n"
 	"                          on a terminal a text summary is shown as well)\n"
-	"  -f, --format FORMAT     json, text or md (default: json, or text on a terminal)\n"
+	"  -T, --format FORMAT     json, text or md (default: json, or text on a terminal)\n"
+	"  -f, --filter EXPR       audit only the frames the BPF filter passes (tcpdump\n"
+	"                          syntax); frames keep their numbers\n"
+	"      --lang LANG         en or zh: the language of the text and Markdown\n"
+	"                          reports (the JSON report holds both)\n"
+	"      --device ADDR       the device under test: an IPv4, IPv6 or MAC address\n"
+	"                          (repeatable); only flows it originates are judged.\n"
+	"                          Default: the local address that originates the most\n"
+	"                          flows and DNS queries in each capture\n"
 	"      --list-requests     print one TSV line per decoded request:\n"
 	"                          file, frame, protocol, method, host, uri\n"
 	"      --profile APP.yaml  judge transmissions against the app's profile (first\n"
@@ -56,6 +68,9 @@ static const char usage_replay[] =
 	"                          frame:N (a frame of the first capture)\n"
 	"      --withdraw-at WHEN  the user withdrew consent at WHEN (repeatable, as is\n"
 	"                          --consent-at)\n"
+	"      --mandatory-from WHEN, --mandatory-until WHEN\n"
+	"                          a step that offered no way to decline starts, or ends\n"
+	"                          (the home screen was reached), at WHEN (repeatable)\n"
 	"      --keylog FILE       TLS secrets in NSS key log format (SSLKEYLOGFILE), to\n"
 	"                          decrypt TLS (repeatable); secrets embedded in a pcapng\n"
 	"                          (Decryption Secrets Blocks) are used without it\n"
@@ -80,50 +95,104 @@ static const char usage_replay[] =
 
 static const char usage_signatures[] =
 	"usage: privaudit signatures check [DIR]\n"
-	"       privaudit signatures explain [--signatures DIR] [--key KEY] VALUE\n"
-	"       privaudit signatures classify [--signatures DIR] < FIELDS.tsv\n"
+	"       privaudit signatures explain [--signatures DIR] [--profile APP.yaml]\n"
+	"                [--path PATH | --key KEY] [--at TIME] VALUE\n"
+	"       privaudit signatures classify [--signatures DIR] [--profile APP.yaml]\n"
+	"                [--at TIME] < FIELDS.tsv\n"
 	"\n"
 	"check    validates every file of the signature set (default: the installed\n"
 	"         set); prints one `file:line: message` per problem, exit 2 if any\n"
-	"explain  shows each rule that concerns KEY and VALUE, and the verdict\n"
+	"explain  runs the classification replay runs on one field (its full PATH,\n"
+	"         e.g. body.request.hwid; --key KEY means body.KEY) and shows each\n"
+	"         step and the verdict; TIME (RFC 3339) is the request's time, which\n"
+	"         tells timestamps from ids; --profile adds its canaries\n"
 	"classify reads lines `path<TAB>key<TAB>value` and writes for each\n"
-	"         `category<TAB>rule<TAB>confidence` (`none` when not classified)\n";
+	"         `category<TAB>rule<TAB>confidence<TAB>hashed` (`none` when not\n"
+	"         classified, `-` when not hashed)\n";
 
-const char *usage_command = "replay";
-
-int usage_error(const char *fmt, ...)
+/* --at TIME for the signature commands: the request's time, which tells a
+ * timestamp from an id.  Returns false when TIME is not RFC 3339. */
+static bool parse_at(const char *arg, uint64_t *ts_s)
 {
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_error("%s", msg);
-	fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
-	return EXIT_ERROR;
+	struct policy *p = policy_new(NULL, NULL);
+	bool ok = p && policy_add_cli_mark(p, CONSENT_GIVEN, arg) && strncmp(arg, "frame:", 6) != 0;
+	if (ok) {
+		const struct consent_event *ev;
+		policy_events(p, &ev);
+		*ts_s = ev[0].ts_ns / 1000000000ULL;
+	}
+	policy_free(p);
+	return ok;
 }
 
-bool parse_count(const char *s, unsigned long long max, unsigned long long *out)
+struct sig_args {
+	const char *dir, *profile_path, *key, *path, *value;
+	uint64_t ts_s;
+};
+
+static int parse_sig_args(int argc, char **argv, struct sig_args *sa, bool want_value)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v == 0 || v > max || s[0] == '-')
-		return false;
-	*out = v;
-	return true;
+	static const struct option longopts[] = {
+		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "path", required_argument, NULL, OPT_PATH },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == OPT_SIGNATURES)
+			sa->dir = optarg;
+		else if (c == OPT_PROFILE)
+			sa->profile_path = optarg;
+		else if (c == OPT_KEY && want_value)
+			sa->key = optarg;
+		else if (c == OPT_PATH && want_value)
+			sa->path = optarg;
+		else if (c == OPT_AT && !parse_at(optarg, &sa->ts_s))
+			return usage_error("--at wants an RFC 3339 time, not '%s'", optarg);
+		else if (c != OPT_AT)
+			return usage_error("%s", "unknown option for this signatures command");
+	}
+	if (want_value) {
+		if (optind + 1 != argc)
+			return usage_error("signatures explain wants one VALUE");
+		sa->value = argv[optind];
+	} else if (optind != argc) {
+		return usage_error("signatures classify reads its fields from standard input");
+	}
+	return -1;
 }
 
-/* Loads the signature set, printing its problems; NULL (after printing) on error. */
-struct signatures *load_signatures(const char *dir)
+/* `classify`: path TAB key TAB value lines in, category TAB rule TAB
+ * confidence TAB hashed lines out, by the function replay runs. */
+static void classify_lines(const struct signatures *s, const struct profile *p, uint64_t ts_s)
 {
-	int nerr = 0;
-	if (!dir)
-		dir = signatures_default_dir();
-	struct signatures *s = signatures_load(dir, stderr, &nerr);
-	if (!s)
-		log_error("%s: %d problem%s in the signature set", dir, nerr, nerr == 1 ? "" : "s");
-	return s;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = 0;
+		char *key = memchr(line, '\t', (size_t)n);
+		char *value = key ? memchr(key + 1, '\t', (size_t)(line + n - key - 1)) : NULL;
+		if (!value) {
+			puts("error\t-\t-\t-");
+			continue;
+		}
+		*key++ = 0;
+		*value++ = 0;
+		struct field_in f = { line, key, strlen(key), value, (size_t)(line + n - value), ts_s };
+		struct classification c;
+		if (classify_field(s, p, &f, &c, NULL))
+			printf("%s\t%s\t%.2f\t%s\n", c.category->id, c.rule, c.confidence,
+			       c.hashed ? hash_kind_name(c.hashed) : "-");
+		else
+			puts("none\t-\t-\t-");
+	}
+	free(line);
 }
 
 static int cmd_signatures(int argc, char **argv)
@@ -132,6 +201,7 @@ static int cmd_signatures(int argc, char **argv)
 		fputs(usage_signatures, stderr);
 		return EXIT_ERROR;
 	}
+	usage_command = "signatures";
 	if (strcmp(argv[1], "check") == 0) {
 		if (argc > 3)
 			return usage_error("signatures check takes at most one DIR");
@@ -144,327 +214,206 @@ static int cmd_signatures(int argc, char **argv)
 		signatures_free(s);
 		return EXIT_CLEAN;
 	}
-	if (strcmp(argv[1], "classify") == 0) {
-		const char *dir = NULL;
-		if (argc == 4 && strcmp(argv[2], "--signatures") == 0)
-			dir = argv[3];
-		else if (argc != 2)
-			return usage_error("signatures classify takes only --signatures DIR");
-		struct signatures *s = load_signatures(dir);
-		if (!s)
-			return EXIT_ERROR;
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		while ((n = getline(&line, &cap, stdin)) > 0) {
-			if (line[n - 1] == '\n')
-				line[--n] = 0;
-			char *key = memchr(line, '\t', (size_t)n);
-			char *value = key ? memchr(key + 1, '\t', (size_t)(line + n - key - 1)) : NULL;
-			if (!value) {
-				puts("error\t-\t-");
-				continue;
-			}
-			*key++ = 0;
-			*value++ = 0;
-			struct classification c;
-			if (signatures_classify(s, line, key, strlen(key), value, (size_t)(line + n - value), &c))
-				printf("%s\t%s\t%.2f\n", c.category->id, c.rule, c.confidence);
-			else
-				puts("none\t-\t-");
-		}
-		free(line);
+	bool explain = strcmp(argv[1], "explain") == 0;
+	if (!explain && strcmp(argv[1], "classify") != 0)
+		return usage_error("unknown signatures command '%s' (check, explain or classify)", argv[1]);
+	struct sig_args sa = { 0 };
+	int st = parse_sig_args(argc - 1, argv + 1, &sa, explain);
+	if (st >= 0)
+		return st;
+	struct signatures *s = load_signatures(sa.dir);
+	struct profile *p = NULL;
+	if (!s || (sa.profile_path && !(p = load_profile(sa.profile_path, s)))) {
 		signatures_free(s);
-		return EXIT_CLEAN;
+		return EXIT_ERROR;
 	}
-	if (strcmp(argv[1], "explain") == 0) {
-		static const struct option longopts[] = {
-			{ "signatures", required_argument, NULL, OPT_SIGNATURES },
-			{ "key", required_argument, NULL, OPT_KEY },
-			{ NULL, 0, NULL, 0 },
-		};
-		const char *dir = NULL, *key = NULL;
-		int c;
-		optind = 1;
-		while ((c = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
-			if (c == OPT_SIGNATURES)
-				dir = optarg;
-			else if (c == OPT_KEY)
-				key = optarg;
-			else
-				return EXIT_ERROR;
-		}
-		if (optind + 1 != argc - 1)
-			return usage_error("signatures explain wants one VALUE");
-		struct signatures *s = load_signatures(dir);
-		if (!s)
-			return EXIT_ERROR;
-		signatures_explain(s, key, argv[optind + 1], stdout);
-		const struct organization *o = signatures_organization(s, argv[optind + 1]);
+	if (!explain) {
+		classify_lines(s, p, sa.ts_s);
+	} else {
+		/* --key K alone stands for a top-level body field, body.K */
+		char path[1024];
+		if (!sa.path)
+			snprintf(path, sizeof(path), "body.%s", sa.key ? sa.key : "value");
+		const char *fp = sa.path ? sa.path : path, *key;
+		size_t klen = signatures_key_of_path(fp, &key);
+		printf("field %s, key '%.*s'%s\n", fp, (int)klen, key, sa.ts_s ? "" : " (no --at: any time from 2001 "
+		       "to 2100 counts as a timestamp)");
+		struct field_in f = { fp, key, klen, sa.value, strlen(sa.value), sa.ts_s };
+		struct classification c;
+		if (classify_field(s, p, &f, &c, stdout))
+			printf("=> %s (%s, %s), rule %s, confidence %.2f%s%s\n", c.category->id, c.category->en,
+			       c.category->sensitive ? "sensitive" : "not sensitive", c.rule, c.confidence,
+			       c.hashed ? ", hashed " : "", c.hashed ? hash_kind_name(c.hashed) : "");
+		else
+			puts("=> not classified");
+		const struct organization *o = signatures_organization(s, sa.value);
 		if (o)
-			printf("host %s: %s (%s, parent group %s), %s; source: %s\n", argv[optind + 1], o->sdk, o->name,
-			       o->parent, o->category, o->source);
-		signatures_free(s);
-		return EXIT_CLEAN;
+			printf("host %s: %s (%s, parent group %s), %s; source: %s\n", sa.value, o->sdk, o->name, o->parent,
+			       o->category, o->source);
 	}
-	return usage_error("unknown signatures command '%s' (check or explain)", argv[1]);
+	profile_free(p);
+	signatures_free(s);
+	return EXIT_CLEAN;
 }
 
-int write_report(FILE *f, struct audit *a, const char *format)
-{
-	if (strcmp(format, "text") == 0)
-		return report_write_text(f, a);
-	if (strcmp(format, "md") == 0)
-		return report_write_md(f, a);
-	return report_write_json(f, a);
-}
+/* What the replay command line asked for. */
+struct replay_args {
+	struct audit_options opt;
+	struct cli_common common;
+	const char *output, *format, *sigdir, *profile_path, *carve_dir;
+	const char *reads[64];   /* -r FILE */
+	size_t nreads;
+	const char *const *operands;
+	size_t noperands;
+	bool list_requests;
+};
 
-/* The audit options replay and capture share (see cli.h). */
-int audit_option(int c, const char *arg, struct audit_options *opt)
-{
-	unsigned long long v;
-	switch (c) {
-	case OPT_MAX_FLOWS:
-		if (!parse_count(arg, 1ULL << 30, &v)) {
-			usage_error("--max-flows wants a positive number, not '%s'", arg);
-			return -1;
-		}
-		opt->flows.max_flows = (size_t)v;
-		return 0;
-	case OPT_MAX_MEMORY:
-		if (!parse_count(arg, 1ULL << 20, &v)) {
-			usage_error("--max-memory wants a positive number of MiB, not '%s'", arg);
-			return -1;
-		}
-		opt->flows.max_memory = (size_t)v << 20;
-		return 0;
-	case OPT_TCP_TIMEOUT:
-	case OPT_UDP_TIMEOUT:
-		if (!parse_count(arg, 86400ULL * 365, &v)) {
-			usage_error("a timeout wants a positive number of seconds, not '%s'", arg);
-			return -1;
-		}
-		*(c == OPT_TCP_TIMEOUT ? &opt->flows.tcp_idle_ns : &opt->flows.udp_idle_ns) = v * 1000000000ULL;
-		return 0;
-	case OPT_FLOWS_ONLY:
-		opt->flows_only = true;
-		return 0;
-	case OPT_REVEAL_VALUES:
-		opt->reveal_values = true;
-		return 0;
-	case OPT_MAX_BODY:
-		if (!parse_count(arg, 4096, &v)) {
-			usage_error("--max-body wants a number of MiB from 1 to 4096, not '%s'", arg);
-			return -1;
-		}
-		opt->max_body = opt->max_decoded = (size_t)v << 20;
-		return 0;
-	default: /* an option getopt refused: it said which */
-		fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
-		return -1;
-	}
-}
-
-/* Loads the app profile, printing its problems; NULL (after printing) on error. */
-struct profile *load_profile(const char *path, const struct signatures *sigs)
-{
-	int nerr = 0;
-	struct profile *p = profile_load(path, sigs, stderr, &nerr);
-	if (!p)
-		log_error("%s: %d problem%s in the profile", path, nerr, nerr == 1 ? "" : "s");
-	return p;
-}
-
-/* Writes the report to f, the opened -o FILE (closed here), or without one
- * to standard output; with -o and a terminal on standard output the text
- * summary is shown there too.  Returns 0, or -1 (printed). */
-int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests)
-{
-	int rc = 0;
-	bool tty = isatty(STDOUT_FILENO);
-	if (f) {
-		rc = write_report(f, a, format ? format : "json");
-		if (fclose(f) != 0)
-			rc = -1;
-		if (rc < 0)
-			log_error("%s: cannot write report: %s", output, strerror(errno));
-		if (tty && !list_requests)
-			report_write_text(stdout, a);
-	} else if (!list_requests) {
-		rc = write_report(stdout, a, format ? format : tty ? "text" : "json");
-	}
-	if (fflush(stdout) != 0)
-		rc = -1;
-	return rc;
-}
-
-static int cmd_replay(int argc, char **argv)
+/* Parses the command line into ra; returns -1 when it is fine, else the
+ * exit status to return (help shown, or a usage error printed). */
+static int parse_replay(int argc, char **argv, struct replay_args *ra)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'T' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "list-requests", no_argument, NULL, OPT_LIST_REQUESTS },
-		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
-		{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
-		{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
-		{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },
-		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
-		{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },
 		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
-		{ "consent-at", required_argument, NULL, OPT_CONSENT_AT },
-		{ "withdraw-at", required_argument, NULL, OPT_WITHDRAW_AT },
 		{ "carve", required_argument, NULL, OPT_CARVE },
-		{ "keylog", required_argument, NULL, OPT_KEYLOG },
+		CLI_COMMON_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct audit_options opt;
-	audit_default_options(&opt);
-	opt.worker = true; /* a second core extracts and classifies while the first decodes */
-	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL, *carve_dir = NULL;
-	const char *marks[64];
-	static char mark_records[64][256];
-	enum consent_kind mark_kinds[64];
-	size_t nmarks = 0;
-	const char *keylogs[64];
-	size_t nkeylogs = 0;
-	bool list_requests = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:T:f:r:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			output = optarg;
+			ra->output = optarg;
 			break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "md") != 0)
+		case 'T':
+			if (!cli_format_ok(optarg))
 				return usage_error("unknown format '%s' (json, text or md)", optarg);
-			format = optarg;
+			ra->format = optarg;
+			break;
+		case 'r':
+			if (ra->nreads == sizeof(ra->reads) / sizeof(*ra->reads))
+				return usage_error("too many -r files");
+			ra->reads[ra->nreads++] = optarg;
 			break;
 		case OPT_LIST_REQUESTS:
-			list_requests = true;
+			ra->list_requests = true;
 			break;
 		case OPT_SIGNATURES:
-			sigdir = optarg;
+			ra->sigdir = optarg;
 			break;
 		case OPT_PROFILE:
-			profile_path = optarg;
+			ra->profile_path = optarg;
 			break;
 		case OPT_CARVE:
-			carve_dir = optarg;
-			break;
-		case OPT_KEYLOG:
-			if (nkeylogs == sizeof(keylogs) / sizeof(*keylogs))
-				return usage_error("too many key logs");
-			keylogs[nkeylogs++] = optarg;
-			break;
-		case OPT_CONSENT_AT:
-		case OPT_WITHDRAW_AT:
-			if (nmarks == sizeof(marks) / sizeof(*marks))
-				return usage_error("too many consent marks");
-			mark_kinds[nmarks] = c == OPT_CONSENT_AT ? CONSENT_GIVEN : CONSENT_WITHDRAWN;
-			snprintf(mark_records[nmarks], sizeof(mark_records[0]), "%s:%s",
-				 c == OPT_CONSENT_AT ? "consent" : "withdrawal", optarg);
-			marks[nmarks++] = optarg;
+			ra->carve_dir = optarg;
 			break;
 		case 'h':
 			fputs(usage_replay, stdout);
 			return EXIT_CLEAN;
-		default:
-			if (audit_option(c, optarg, &opt) < 0)
+		default: {
+			int r = cli_common_option(c, optarg, &ra->common);
+			if (r < 0 || (r > 0 && audit_option(c, optarg, &ra->opt) < 0))
 				return EXIT_ERROR;
 		}
+		}
 	}
-	if (optind >= argc)
-		return usage_error("%s", "replay needs at least one CAPTURE");
-
-	if (list_requests)
-		opt.list_requests = stdout;
-	opt.no_report = list_requests && !output && !carve_dir; /* the TSV replaces the report */
-	struct signatures *sigs = load_signatures(sigdir);
-	if (!sigs)
-		return EXIT_ERROR;
-	opt.sigs = sigs;
-	struct profile *profile = NULL;
-	if (profile_path && !(profile = load_profile(profile_path, sigs))) {
-		signatures_free(sigs);
-		return EXIT_ERROR;
-	}
-	opt.profile = profile;
-	opt.signatures_dir = sigdir ? sigdir : signatures_default_dir();
-	const char *mark_list[64];
-	for (size_t i = 0; i < nmarks; i++)
-		mark_list[i] = mark_records[i];
-	opt.marks = mark_list;
-	opt.nmarks = nmarks;
-	opt.keylog_paths = keylogs;
-	opt.nkeylog_paths = nkeylogs;
-	struct keylog *keylog = keylog_new();
-	for (size_t i = 0; keylog && i < nkeylogs; i++)
-		if (keylog_add_file(keylog, keylogs[i]) < 0) {
-			keylog_free(keylog);
-			profile_free(profile);
-			signatures_free(sigs);
+	if (ra->nreads) { /* tcpdump -r FILE EXPR: the operands are the filter */
+		if (optind < argc && cli_join_filter(argc - optind, argv + optind, &ra->common) < 0)
 			return EXIT_ERROR;
-		}
-	opt.keylog = keylog;
-	struct path_list paths = { 0 };
-	struct audit *a = audit_new(&opt);
-	for (size_t i = 0; a && i < nmarks; i++) {
-		if (!policy_add_cli_mark(a->policy, mark_kinds[i], marks[i])) {
-			audit_free(a);
-			keylog_free(keylog);
-			profile_free(profile);
-			signatures_free(sigs);
-			return usage_error("'%s' is neither an RFC 3339 time (2024-03-12T08:00:30Z) nor frame:N", marks[i]);
-		}
-		a->marks_pending |= strncmp(marks[i], "frame:", 6) == 0;
+		ra->operands = ra->reads;
+		ra->noperands = ra->nreads;
+	} else {
+		if (optind >= argc)
+			return usage_error("%s", "replay needs at least one CAPTURE (or -r FILE)");
+		ra->operands = (const char *const *)argv + optind;
+		ra->noperands = (size_t)(argc - optind);
 	}
-	if (!a || capture_expand((const char *const *)argv + optind, (size_t)(argc - optind), &paths) < 0) {
+	return cli_check_filter(&ra->common) < 0 ? EXIT_ERROR : -1;
+}
+
+/* Reads every input into a; true when one failed. */
+static bool replay_inputs(struct audit *a, const struct replay_args *ra)
+{
+	struct path_list paths = { 0 };
+	if (capture_expand(ra->operands, ra->noperands, &paths) < 0) {
 		log_error("out of memory");
-		audit_free(a);
-		keylog_free(keylog);
 		path_list_free(&paths);
-		profile_free(profile);
-		signatures_free(sigs);
-		return EXIT_ERROR;
+		return true;
 	}
 	if (paths.n == 0)
-		log_error("no capture files found in %s", argv[optind]);
-	bool input_failed = paths.n == 0;
+		log_error("no capture files found in %s", ra->operands[0]);
+	bool failed = paths.n == 0;
 	for (size_t i = 0; i < paths.n; i++)
 		if (capture_replay_file(a, paths.v[i]) < 0)
-			input_failed = true;
+			failed = true;
 	path_list_free(&paths);
 	uint64_t unseen;
 	if (policy_cli_pending(a->policy, &unseen))
-		log_warn("consent mark frame:%llu: the first capture has no such frame; the mark is ignored",
+		log_warn("mark frame:%llu: the first capture has no such frame; the mark is ignored",
 			 (unsigned long long)unseen);
-	audit_finish(a);
+	return failed;
+}
 
-	FILE *f = NULL;
-	if (output && !(f = fopen(output, "w"))) {
-		log_error("%s: cannot write report: %s", output, strerror(errno));
-		audit_free(a);
-		keylog_free(keylog);
-		profile_free(profile);
-		signatures_free(sigs);
-		return EXIT_ERROR;
+static int cmd_replay(int argc, char **argv)
+{
+	struct replay_args ra;
+	memset(&ra, 0, sizeof(ra));
+	audit_default_options(&ra.opt);
+	ra.opt.worker = true; /* a second core extracts and classifies while the first decodes */
+	int st = parse_replay(argc, argv, &ra);
+	if (st >= 0)
+		return st;
+	struct audit_options *opt = &ra.opt;
+	if (ra.list_requests)
+		opt->list_requests = stdout;
+	opt->no_report = ra.list_requests && !ra.output && !ra.carve_dir; /* the TSV replaces the report */
+	struct signatures *sigs = load_signatures(ra.sigdir);
+	struct profile *profile = NULL;
+	struct keylog *keylog = NULL;
+	struct audit *a = NULL;
+	int rc = EXIT_ERROR;
+	if (!sigs || (ra.profile_path && !(profile = load_profile(ra.profile_path, sigs))))
+		goto out;
+	opt->sigs = sigs;
+	opt->profile = profile;
+	opt->signatures_dir = ra.sigdir ? ra.sigdir : signatures_default_dir();
+	cli_common_apply(&ra.common, opt);
+	if (!(keylog = cli_load_keylogs(&ra.common)))
+		goto out;
+	opt->keylog = keylog;
+	if (!(a = audit_new(opt))) {
+		log_error("out of memory");
+		goto out;
 	}
-	int rc = emit_report(a, f, output, format, list_requests);
-	if (carve_dir && carve_evidence(carve_dir, a) < 0)
-		rc = -1;
+	if (cli_apply_marks(&ra.common, a) < 0)
+		goto out;
+	bool input_failed = replay_inputs(a, &ra);
+	audit_finish(a);
+	FILE *f = NULL;
+	if (ra.output && !(f = fopen(ra.output, "w"))) {
+		log_error("%s: cannot write report: %s", ra.output, strerror(errno));
+		goto out;
+	}
+	int wrc = emit_report(a, f, ra.output, ra.format, ra.list_requests);
+	if (ra.carve_dir && carve_evidence(ra.carve_dir, a) < 0)
+		wrc = -1;
 	const struct finding *fd;
-	size_t findings = policy_findings(a->policy, &fd);
+	if (wrc < 0 || input_failed)
+		rc = EXIT_ERROR;
+	else
+		rc = policy_findings(a->policy, &fd) ? EXIT_FINDINGS : EXIT_CLEAN;
+out:
 	audit_free(a);
 	keylog_free(keylog);
 	profile_free(profile);
 	signatures_free(sigs);
-	if (rc < 0 || input_failed)
-		return EXIT_ERROR;
-	return findings ? EXIT_FINDINGS : EXIT_CLEAN;
+	return rc;
 }
 
 /* -C MB / -G SECONDS */

@@ -148,10 +148,10 @@ static void read_isb(const struct section *s, const uint8_t *body, size_t len, u
 			continue;
 		const char *kind = (const char *)o.value + strlen(MARK_PREFIX);
 		size_t klen = o.len - strlen(MARK_PREFIX);
-		if (klen == 7 && memcmp(kind, "consent", 7) == 0)
-			ops->mark(ctx, "consent", to_ns(s, iface, ts), at);
-		else if (klen == 10 && memcmp(kind, "withdrawal", 10) == 0)
-			ops->mark(ctx, "withdrawal", to_ns(s, iface, ts), at);
+		static const char *const kinds[] = { "consent", "withdrawal", "mandatory_start", "mandatory_end" };
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
+			if (klen == strlen(kinds[k]) && memcmp(kind, kinds[k], klen) == 0)
+				ops->mark(ctx, kinds[k], to_ns(s, iface, ts), at);
 	}
 }
 

@@ -1,62 +1,24 @@
-/* \summary: the policy engine (see policy.h). */
-#include "policy.h"
-
+/* \summary: the policy engine's timeline and bookkeeping (see policy.h):
+ * marks, requests, phases, mandatory windows, the end of the run. */
+#include <arpa/inet.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "audit.h"
 #include "flowstore.h"
-#include "jsonw.h"
+#include "policy_internal.h"
 #include "signatures.h"
-
-struct request {
-	long tx_seq;
-	int input;
-	uint64_t frame, ts_ns;
-	uint32_t flow_id;
-	const char *host;
-	bool tls;
-	uint64_t cats;
-};
-
-struct recipient {
-	const char *host;
-	uint64_t cats;
-	uint64_t transmissions;
-};
-
-struct policy {
-	const struct profile *prof;
-	const struct signatures *sigs;
-	struct request *req;
-	size_t nreq, capreq;
-	struct consent_event *ev;
-	size_t nev, capev;
-	struct finding *find;
-	size_t nfind, capfind;
-	enum phase *phase_by_seq;
-	size_t nphase;
-	struct recipient *rcpt;
-	size_t nrcpt;
-	uint64_t necessary_mask, sensitive_mask;
-	const char *first_party_parent; /* the first party's group in signatures/organizations */
-	void (*live_fn)(void *ctx, const struct finding *f); /* policy_set_live */
-	void *live_ctx;
-	bool judging_live; /* add_finding hands findings to live_fn instead of keeping them */
-	uint64_t flow_ts_ns; /* judge_flow: the time of the flow being judged */
-};
 
 static const char *const phase_names[] = { "before_consent", "after_consent", "after_withdrawal" };
 const char *phase_name(enum phase p) { return phase_names[p]; }
 
 static const char *const type_names[FIND_TYPE_COUNT] = {
-	"pre_consent", "pre_consent_contact", "undisclosed_recipient", "undisclosed_category",
-	"sensitive_pi", "cleartext_pi", "after_withdrawal",
+	"pre_consent",       "pre_consent_contact", "undisclosed_recipient", "undisclosed_category",
+	"sensitive_pi",      "cleartext_pi",        "cleartext_credential",  "after_withdrawal",
+	"forced_collection", "bundled_consent",
 };
 const char *finding_type_name(enum finding_type t) { return type_names[t]; }
 
@@ -67,6 +29,7 @@ const char *finding_severity(enum finding_type t)
 	case FIND_UNDISCLOSED_RECIPIENT:
 	case FIND_SENSITIVE_PI:
 	case FIND_AFTER_WITHDRAWAL:
+	case FIND_FORCED_COLLECTION:
 		return "high";
 	default:
 		return "medium";
@@ -75,10 +38,6 @@ const char *finding_severity(enum finding_type t)
 
 static const char *const relation_names[] = { "first_party", "affiliate", "third_party", "unknown" };
 const char *relation_name(enum relation r) { return relation_names[r]; }
-
-#define GROW(ptr, n, cap)                                                             \
-	((n) < (cap) || ((cap) = (cap) ? (cap) * 2 : 64,                             \
-			 (ptr) = realloc((ptr), (cap) * sizeof(*(ptr))), (ptr) != NULL))
 
 struct policy *policy_new(const struct profile *profile, const struct signatures *sigs)
 {
@@ -91,9 +50,17 @@ struct policy *policy_new(const struct profile *profile, const struct signatures
 		const struct category *c = signatures_category_at(sigs, i);
 		if (c->sensitive)
 			p->sensitive_mask |= 1ULL << i;
+		if (c->credential)
+			p->credential_mask |= 1ULL << i;
+		if (strncmp(c->id, "minor.", 6) == 0)
+			p->minor_mask |= 1ULL << i;
 		if (profile && profile_category_match(profile->necessary, profile->nnecessary, c->id))
 			p->necessary_mask |= 1ULL << i;
+		if (profile && profile_category_match(profile->service_needs, profile->nservice_needs, c->id))
+			p->service_mask |= 1ULL << i;
 	}
+	/* what may be sent before consent is what the service needs without it */
+	p->service_mask |= p->necessary_mask;
 	if (profile && sigs) {
 		for (size_t i = 0; i < profile->first_party.ndomains && !p->first_party_parent; i++) {
 			const struct organization *o = signatures_organization(sigs, profile->first_party.domains[i]);
@@ -112,17 +79,30 @@ void policy_free(struct policy *p)
 		free(p->ev[i].source);
 	for (size_t i = 0; i < p->nfind; i++) {
 		free(p->find[i].reason);
+		free(p->find[i].reason_zh);
 		free(p->find[i].filter);
+		free(p->find[i].also_tx);
+		free(p->find[i].also_frames);
 	}
+	for (size_t i = 0; i < p->nspecs; i++)
+		free(p->specs[i].text);
+	free(p->specs);
+	free(p->spec_texts);
+	free(p->devices);
+	free(p->judged_flows);
 	free(p->req);
+	free(p->creds);
 	free(p->ev);
+	free(p->win);
 	free(p->find);
 	free(p->phase_by_seq);
+	free(p->judged_by_seq);
 	free(p->rcpt);
+	free(p->issuers);
 	free(p);
 }
 
-/* ---- consent events ---- */
+/* ---- marks ---- */
 
 static bool add_event(struct policy *p, enum consent_kind kind, uint64_t ts, int input, uint64_t frame,
 		      const char *source, bool resolved)
@@ -228,6 +208,57 @@ bool policy_cli_pending(const struct policy *p, uint64_t *frame)
 	return false;
 }
 
+static bool parse_device(const char *spec, struct device_spec *out)
+{
+	struct device_spec d;
+	memset(&d, 0, sizeof(d));
+	unsigned m[6];
+	char tail;
+	struct in_addr v4;
+	struct in6_addr v6;
+	if (sscanf(spec, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &tail) == 6 &&
+	    strlen(spec) == 17) {
+		d.is_mac = true;
+		for (int i = 0; i < 6; i++)
+			d.mac[i] = (uint8_t)m[i];
+	} else if (inet_pton(AF_INET, spec, &v4) == 1) {
+		d.addr.b[10] = d.addr.b[11] = 0xff;
+		memcpy(d.addr.b + 12, &v4, 4);
+	} else if (inet_pton(AF_INET6, spec, &v6) == 1) {
+		memcpy(d.addr.b, &v6, 16);
+	} else {
+		return false;
+	}
+	*out = d;
+	return true;
+}
+
+bool policy_device_spec_ok(const char *spec)
+{
+	struct device_spec d;
+	return parse_device(spec, &d);
+}
+
+bool policy_add_device(struct policy *p, const char *spec)
+{
+	struct device_spec d;
+	if (!parse_device(spec, &d))
+		return false;
+	struct device_spec *v = realloc(p->specs, (p->nspecs + 1) * sizeof(*v));
+	const char **t = realloc(p->spec_texts, (p->nspecs + 1) * sizeof(*t));
+	if (v)
+		p->specs = v;
+	if (t)
+		p->spec_texts = t;
+	if (!v || !t || !(d.text = strdup(spec)))
+		return false;
+	p->specs[p->nspecs] = d;
+	p->spec_texts[p->nspecs++] = d.text;
+	return true;
+}
+
+/* ---- requests ---- */
+
 int policy_match_consent(const struct policy *p, const char *host, const char *method, size_t method_len,
 			 const char *path, size_t path_len, const char *const *field_paths,
 			 const char *const *field_values, const size_t *value_lens, size_t nfields)
@@ -257,22 +288,21 @@ int policy_match_consent(const struct policy *p, const char *host, const char *m
 	return -1;
 }
 
-static void judge_request(struct policy *p, const struct request *q);
-
 void policy_request(struct policy *p, long tx_seq, int input, uint64_t frame, uint64_t ts_ns, uint32_t flow_id,
-		    const char *host, bool tls, uint64_t cats, int consent_rule)
+		    const char *host, bool tls, const struct request_class *rc, int rule)
 {
-	if (consent_rule >= 0) {
-		const struct consent_rule *r = &p->prof->rules[consent_rule];
+	if (rule >= 0) {
+		const struct consent_rule *r = &p->prof->rules[rule];
 		char src[160];
 		snprintf(src, sizeof(src), "rule:%s", r->name);
 		add_event(p, r->kind, ts_ns, input, frame, src, true);
 	}
-	if (tx_seq < 0 && !cats)
+	if (tx_seq < 0 && !rc->cats)
 		return;
 	if (!GROW(p->req, p->nreq, p->capreq))
 		return;
 	struct request *q = &p->req[p->nreq++];
+	memset(q, 0, sizeof(*q));
 	q->tx_seq = tx_seq;
 	q->input = input;
 	q->frame = frame;
@@ -280,22 +310,29 @@ void policy_request(struct policy *p, long tx_seq, int input, uint64_t frame, ui
 	q->flow_id = flow_id;
 	q->host = host;
 	q->tls = tls;
-	q->cats = cats;
-	if (p->live_fn && cats) {
+	q->judged = true; /* until policy_finish knows the device */
+	q->plain_cats = rc->plain_cats;
+	q->cred_cats = rc->cats & ~rc->plain_cats;
+	q->cred_off = (uint32_t)p->ncreds;
+	for (size_t i = 0; i < rc->ncreds; i++) {
+		if (!GROW(p->creds, p->ncreds, p->capcreds))
+			break;
+		p->creds[p->ncreds++] = rc->creds[i];
+		q->ncred++;
+	}
+	if (p->live_fn && rc->cats) {
 		p->judging_live = true;
-		judge_request(p, q);
+		policy_judge_request(p, q);
 		p->judging_live = false;
 	}
 }
-
-static void judge_flow(struct policy *p, const struct flow_record *f);
 
 void policy_live_flow(struct policy *p, const struct flow_record *f)
 {
 	if (!p->live_fn)
 		return;
 	p->judging_live = true;
-	judge_flow(p, f);
+	policy_judge_flow(p, f);
 	p->judging_live = false;
 }
 
@@ -305,16 +342,84 @@ void policy_set_live(struct policy *p, void (*fn)(void *ctx, const struct findin
 	p->live_ctx = ctx;
 }
 
-/* ---- judging ---- */
+/* ---- the timeline ---- */
 
-/* (ts, input, frame) order: is event e before the point (ts, input, frame)? */
-static bool event_before(const struct consent_event *e, uint64_t ts, int input, uint64_t frame)
+bool policy_event_before(const struct consent_event *e, uint64_t ts, int input, uint64_t frame)
 {
 	if (e->ts_ns != ts)
 		return e->ts_ns < ts;
 	if (e->input != input)
 		return e->input < input;
 	return e->frame < frame;
+}
+
+static bool is_consent_kind(enum consent_kind k) { return k == CONSENT_GIVEN || k == CONSENT_WITHDRAWN; }
+
+/* Events are compared, not taken in array order: they are sorted only by
+ * policy_finish, and a live judgement sees them in arrival order. */
+const struct consent_event *policy_last_consent_event(const struct policy *p, uint64_t ts, int input, uint64_t frame)
+{
+	const struct consent_event *last = NULL;
+	for (size_t i = 0; i < p->nev; i++) {
+		const struct consent_event *e = &p->ev[i];
+		if (e->resolved && is_consent_kind(e->kind) && policy_event_before(e, ts, input, frame) &&
+		    (!last || !policy_event_before(e, last->ts_ns, last->input, last->frame)))
+			last = e;
+	}
+	return last;
+}
+
+const struct consent_event *policy_first_consent(const struct policy *p)
+{
+	const struct consent_event *first = NULL;
+	for (size_t i = 0; i < p->nev; i++) {
+		const struct consent_event *e = &p->ev[i];
+		if (e->resolved && e->kind == CONSENT_GIVEN &&
+		    (!first || policy_event_before(e, first->ts_ns, first->input, first->frame)))
+			first = e;
+	}
+	return first;
+}
+
+/* A mandatory mark at a request's own point is before it: the request that
+ * a start rule matches belongs to the step, the one an end rule matches
+ * (the home screen's first) does not. */
+static bool mandatory_before(const struct consent_event *e, uint64_t ts, int input, uint64_t frame)
+{
+	return policy_event_before(e, ts, input, frame) || (e->ts_ns == ts && e->input == input && e->frame == frame);
+}
+
+/* Inside a window: the latest mandatory mark before the point is a start,
+ * or there is none and the next one after it is an end (a window that runs
+ * from the start of the run, as a profile rule on the home screen's first
+ * request makes). */
+bool policy_in_window(const struct policy *p, uint64_t ts, int input, uint64_t frame, struct mandatory_window *w)
+{
+	const struct consent_event *before = NULL, *after = NULL;
+	for (size_t i = 0; i < p->nev; i++) {
+		const struct consent_event *e = &p->ev[i];
+		if (!e->resolved || is_consent_kind(e->kind))
+			continue;
+		if (mandatory_before(e, ts, input, frame)) {
+			if (!before || !policy_event_before(e, before->ts_ns, before->input, before->frame))
+				before = e;
+		} else if (!after || policy_event_before(e, after->ts_ns, after->input, after->frame)) {
+			after = e;
+		}
+	}
+	bool inside = before ? before->kind == MANDATORY_START : after && after->kind == MANDATORY_END;
+	if (inside && w) {
+		w->start = before;
+		/* the window ends at the first end mark after the point */
+		w->end = NULL;
+		for (size_t i = 0; i < p->nev; i++) {
+			const struct consent_event *e = &p->ev[i];
+			if (e->resolved && e->kind == MANDATORY_END && !mandatory_before(e, ts, input, frame) &&
+			    (!w->end || policy_event_before(e, w->end->ts_ns, w->end->input, w->end->frame)))
+				w->end = e;
+		}
+	}
+	return inside;
 }
 
 static int by_event_time(const void *a, const void *b)
@@ -324,264 +429,42 @@ static int by_event_time(const void *a, const void *b)
 		return x->ts_ns < y->ts_ns ? -1 : 1;
 	if (x->input != y->input)
 		return x->input < y->input ? -1 : 1;
-	return x->frame < y->frame ? -1 : x->frame > y->frame;
+	if (x->frame != y->frame)
+		return x->frame < y->frame ? -1 : 1;
+	return (int)x->kind - (int)y->kind;
 }
 
-/* The latest resolved event before the point, or NULL.  Events are compared,
- * not taken in array order: they are sorted only by policy_finish, and a live
- * judgement sees them in arrival order. */
-static const struct consent_event *last_event(const struct policy *p, uint64_t ts, int input, uint64_t frame)
+/* The windows, from the sorted marks: a start opens one (a second start
+ * inside it changes nothing), an end closes it; an end with none open
+ * closes one that ran from the start of the run. */
+static void build_windows(struct policy *p)
 {
-	const struct consent_event *last = NULL;
+	const struct consent_event *open = NULL;
+	bool any_open = false;
 	for (size_t i = 0; i < p->nev; i++) {
 		const struct consent_event *e = &p->ev[i];
-		if (e->resolved && event_before(e, ts, input, frame) &&
-		    (!last || !event_before(e, last->ts_ns, last->input, last->frame)))
-			last = e;
-	}
-	return last;
-}
-
-static const struct consent_event *first_consent(const struct policy *p)
-{
-	const struct consent_event *first = NULL;
-	for (size_t i = 0; i < p->nev; i++) {
-		const struct consent_event *e = &p->ev[i];
-		if (e->resolved && e->kind == CONSENT_GIVEN && (!first || event_before(e, first->ts_ns, first->input, first->frame)))
-			first = e;
-	}
-	return first;
-}
-
-enum relation policy_relation(const struct policy *p, const char *host, const struct profile_party **disclosed)
-{
-	*disclosed = NULL;
-	if (!host)
-		return REL_UNKNOWN;
-	const struct profile *pr = p->prof;
-	if (pr) {
-		for (size_t i = 0; i < pr->ndisclosed && !*disclosed; i++)
-			if (profile_domain_match(pr->disclosed[i].domains, pr->disclosed[i].ndomains, host))
-				*disclosed = &pr->disclosed[i]; /* the first; disclosed_mask unites them all */
-		if (profile_domain_match(pr->first_party.domains, pr->first_party.ndomains, host))
-			return REL_FIRST_PARTY;
-		for (size_t i = 0; i < pr->naffiliates; i++)
-			if (profile_domain_match(pr->affiliates[i].domains, pr->affiliates[i].ndomains, host))
-				return REL_AFFILIATE;
-	}
-	const struct organization *o = p->sigs ? signatures_organization(p->sigs, host) : NULL;
-	if (o && p->first_party_parent && strcmp(o->parent, p->first_party_parent) == 0)
-		return REL_AFFILIATE;
-	if (o || *disclosed)
-		return REL_THIRD_PARTY;
-	return REL_UNKNOWN;
-}
-
-const char *policy_categories(const struct policy *p, uint64_t cats, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = 0;
-	for (size_t i = 0; i < 64 && n + 1 < len; i++) {
-		if (!(cats & (1ULL << i)))
+		if (!e->resolved || is_consent_kind(e->kind))
 			continue;
-		const struct category *c = signatures_category_at(p->sigs, i);
-		if (!c)
-			continue;
-		int k = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", c->id);
-		if (k < 0 || (size_t)k >= len - n)
-			break;
-		n += (size_t)k;
-	}
-	return buf;
-}
-
-/* Categories the policy discloses for host: every disclosed entry naming it counts. */
-static uint64_t disclosed_mask(const struct policy *p, const char *host)
-{
-	uint64_t m = 0;
-	for (size_t e = 0; e < p->prof->ndisclosed; e++) {
-		const struct profile_party *d = &p->prof->disclosed[e];
-		if (!profile_domain_match(d->domains, d->ndomains, host))
-			continue;
-		for (size_t i = 0; i < 64; i++) {
-			const struct category *c = signatures_category_at(p->sigs, i);
-			if (c && profile_category_match(d->categories, d->ncategories, c->id))
-				m |= 1ULL << i;
+		if (e->kind == MANDATORY_START && !any_open) {
+			open = e;
+			any_open = true;
+		} else if (e->kind == MANDATORY_END && (any_open || p->nwin == 0)) {
+			struct mandatory_window *v = realloc(p->win, (p->nwin + 1) * sizeof(*v));
+			if (!v)
+				return;
+			p->win = v;
+			p->win[p->nwin++] = (struct mandatory_window){ any_open ? open : NULL, e };
+			open = NULL;
+			any_open = false;
 		}
 	}
-	return m;
-}
-
-static void add_finding(struct policy *p, enum finding_type type, const struct request *q, uint32_t flow_id,
-			int input, uint64_t frame, const char *host, uint64_t cats, char *reason, char *filter)
-{
-	struct finding live;
-	if (!p->judging_live && !GROW(p->find, p->nfind, p->capfind)) {
-		free(reason);
-		free(filter);
-		return;
+	if (any_open) {
+		struct mandatory_window *v = realloc(p->win, (p->nwin + 1) * sizeof(*v));
+		if (v) {
+			p->win = v;
+			p->win[p->nwin++] = (struct mandatory_window){ open, NULL };
+		}
 	}
-	struct finding *f = p->judging_live ? &live : &p->find[p->nfind++];
-	f->type = type;
-	f->tx_seq = q ? q->tx_seq : -1;
-	f->flow_id = flow_id;
-	f->input = input;
-	f->frame = frame;
-	f->ts_ns = q ? q->ts_ns : p->flow_ts_ns;
-	f->host = host;
-	f->cats = cats;
-	f->reason = reason;
-	f->filter = filter;
-	if (p->judging_live) {
-		p->live_fn(p->live_ctx, f);
-		free(reason);
-		free(filter);
-	}
-}
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
-static const char *org_label(const struct policy *p, const char *host, enum relation rel, char *buf, size_t len)
-{
-	const struct organization *o = p->sigs && host ? signatures_organization(p->sigs, host) : NULL;
-	const char *name = o ? o->name : NULL;
-	if (!name && p->prof && rel == REL_FIRST_PARTY)
-		name = p->prof->first_party.organization;
-	if (!name && p->prof) {
-		const struct profile_party *d;
-		policy_relation(p, host, &d);
-		if (d)
-			name = d->organization;
-		for (size_t i = 0; !name && i < p->prof->naffiliates; i++)
-			if (profile_domain_match(p->prof->affiliates[i].domains, p->prof->affiliates[i].ndomains, host))
-				name = p->prof->affiliates[i].organization;
-	}
-	snprintf(buf, len, "%s%s%s", name ? name : "", name ? ", " : "", relation_name(rel));
-	return buf;
-}
-
-static void event_label(const struct consent_event *e, char *buf, size_t len)
-{
-	if (e->input < 0)
-		snprintf(buf, len, "%s mark", e->source);
-	else
-		snprintf(buf, len, "frame %llu, %s", (unsigned long long)e->frame, e->source);
-}
-
-static void judge_request(struct policy *p, const struct request *q)
-{
-	const struct profile *pr = p->prof;
-	const struct consent_event *last = last_event(p, q->ts_ns, q->input, q->frame);
-	enum phase ph = !last ? PHASE_BEFORE_CONSENT
-		      : last->kind == CONSENT_GIVEN ? PHASE_AFTER_CONSENT : PHASE_AFTER_WITHDRAWAL;
-	if (!p->judging_live && q->tx_seq >= 0 && (size_t)q->tx_seq < p->nphase)
-		p->phase_by_seq[q->tx_seq] = ph;
-	if (!q->cats)
-		return;
-	char cats[1024], org[256], ev[160];
-	const char *host = q->host ? q->host : "(no host name)";
-	const struct profile_party *disc;
-	enum relation rel = policy_relation(p, q->host, &disc);
-	org_label(p, q->host, rel, org, sizeof(org));
-	char *filter = fmt("frame.number == %llu", (unsigned long long)q->frame);
-#define FILTER() (filter ? strdup(filter) : NULL)
-	if (pr && ph == PHASE_BEFORE_CONSENT && (q->cats & ~p->necessary_mask)) {
-		uint64_t c = q->cats & ~p->necessary_mask;
-		const struct consent_event *fc = first_consent(p);
-		if (fc)
-			event_label(fc, ev, sizeof(ev));
-		add_finding(p, FIND_PRE_CONSENT, q, q->flow_id, q->input, q->frame, q->host, c,
-			    fmt("%s (%s) received %s before the user consented (%s%s).", host, org,
-				policy_categories(p, c, cats, sizeof(cats)), fc ? "consent came later: " : "no consent was given",
-				fc ? ev : ""),
-			    FILTER());
-	}
-	if (pr && rel != REL_FIRST_PARTY && !disc)
-		add_finding(p, FIND_UNDISCLOSED_RECIPIENT, q, q->flow_id, q->input, q->frame, q->host, q->cats,
-			    fmt("%s (%s) received %s, but the privacy policy does not name it as a recipient.", host, org,
-				policy_categories(p, q->cats, cats, sizeof(cats))),
-			    FILTER());
-	if (pr && disc) {
-		uint64_t extra = q->cats & ~disclosed_mask(p, q->host);
-		if (extra)
-			add_finding(p, FIND_UNDISCLOSED_CATEGORY, q, q->flow_id, q->input, q->frame, q->host, extra,
-				    fmt("%s (%s) is disclosed for other data, but received %s, which the privacy policy "
-					"does not disclose for it.",
-					host, disc->organization, policy_categories(p, extra, cats, sizeof(cats))),
-				    FILTER());
-	}
-	if (q->cats & p->sensitive_mask)
-		add_finding(p, FIND_SENSITIVE_PI, q, q->flow_id, q->input, q->frame, q->host, q->cats & p->sensitive_mask,
-			    fmt("Sensitive personal information (%s; PIPL art. 28) was sent to %s (%s).",
-				policy_categories(p, q->cats & p->sensitive_mask, cats, sizeof(cats)), host, org),
-			    FILTER());
-	if (!q->tls)
-		add_finding(p, FIND_CLEARTEXT_PI, q, q->flow_id, q->input, q->frame, q->host, q->cats,
-			    fmt("Personal data (%s) was sent to %s without encryption (plain HTTP), readable by anyone "
-				"on the network path.",
-				policy_categories(p, q->cats, cats, sizeof(cats)), host),
-			    FILTER());
-	if (pr && ph == PHASE_AFTER_WITHDRAWAL && (q->cats & ~p->necessary_mask)) {
-		/* what may be sent without consent may be sent after its withdrawal */
-		uint64_t c = q->cats & ~p->necessary_mask;
-		event_label(last, ev, sizeof(ev));
-		add_finding(p, FIND_AFTER_WITHDRAWAL, q, q->flow_id, q->input, q->frame, q->host, c,
-			    fmt("%s (%s) received %s after the user withdrew consent (%s).", host, org,
-				policy_categories(p, c, cats, sizeof(cats)), ev),
-			    FILTER());
-	}
-#undef FILTER
-	free(filter);
-}
-
-static char *flow_filter(const struct flow_record *f)
-{
-	char a[64], b[64];
-	ip_addr_str(&f->client, a, sizeof(a));
-	ip_addr_str(&f->server, b, sizeof(b));
-	const char *ip = ip_addr_is_v4(&f->client) ? "ip" : "ipv6";
-	const char *l4 = f->transport == 6 ? "tcp" : "udp";
-	return fmt("%s.addr == %s && %s.addr == %s && %s.port == %u && %s.port == %u", ip, a, ip, b, l4,
-		   f->client_port, l4, f->server_port);
-}
-
-static void judge_flow(struct policy *p, const struct flow_record *f)
-{
-	if (!f->id || !f->host || f->host_source == HOST_FROM_DNS_QUERY)
-		return; /* a DNS lookup is not a connection to the name it asks for */
-	const struct consent_event *fc = first_consent(p);
-	bool before = !fc || event_before(fc, f->first_ts_ns, f->input, f->first_frame) == false;
-	if (!before)
-		return;
-	if (!p->prof && !fc)
-		return; /* without a profile, only a CLI consent mark says when consent came */
-	const struct profile_party *disc;
-	enum relation rel = policy_relation(p, f->host, &disc);
-	/* with a profile, any host that is not the first party's is someone
-	 * else's; without one, only hosts the signatures know are */
-	if (p->prof ? rel == REL_FIRST_PARTY : rel != REL_THIRD_PARTY)
-		return;
-	char org[256], ev[160];
-	org_label(p, f->host, rel, org, sizeof(org));
-	if (fc)
-		event_label(fc, ev, sizeof(ev));
-	p->flow_ts_ns = f->first_ts_ns;
-	add_finding(p, FIND_PRE_CONSENT_CONTACT, NULL, f->id, f->input, f->first_frame, f->host, 0,
-		    fmt("The app connected to %s (%s) at frame %llu, before the user consented (%s%s), whether or "
-			"not the traffic could be read.",
-			f->host, org, (unsigned long long)f->first_frame, fc ? "consent came later: " : "no consent was given",
-			fc ? ev : ""),
-		    flow_filter(f));
 }
 
 static int by_place(const void *a, const void *b)
@@ -593,24 +476,9 @@ static int by_place(const void *a, const void *b)
 		return x->frame < y->frame ? -1 : 1;
 	if (x->tx_seq != y->tx_seq)
 		return x->tx_seq < y->tx_seq ? -1 : 1;
-	return (int)x->type - (int)y->type;
-}
-
-static void add_recipient(struct policy *p, const char *host, uint64_t cats, bool transmission)
-{
-	if (!host)
-		return;
-	for (size_t i = 0; i < p->nrcpt; i++)
-		if (p->rcpt[i].host == host || strcmp(p->rcpt[i].host, host) == 0) {
-			p->rcpt[i].cats |= cats;
-			p->rcpt[i].transmissions += transmission;
-			return;
-		}
-	struct recipient *v = realloc(p->rcpt, (p->nrcpt + 1) * sizeof(*v));
-	if (!v)
-		return;
-	p->rcpt = v;
-	p->rcpt[p->nrcpt++] = (struct recipient){ host, cats, transmission };
+	if (x->type != y->type)
+		return (int)x->type - (int)y->type;
+	return x->host && y->host ? strcmp(x->host, y->host) : (x->host != NULL) - (y->host != NULL);
 }
 
 static int by_host(const void *a, const void *b)
@@ -622,23 +490,49 @@ void policy_finish(struct policy *p, struct flow_store *flows)
 {
 	if (p->nev)
 		qsort(p->ev, p->nev, sizeof(*p->ev), by_event_time);
+	build_windows(p);
+	policy_decide_devices(p, flows);
 	long maxseq = -1;
 	for (size_t i = 0; i < p->nreq; i++)
 		if (p->req[i].tx_seq > maxseq)
 			maxseq = p->req[i].tx_seq;
 	p->nphase = (size_t)(maxseq + 1);
 	p->phase_by_seq = calloc(p->nphase ? p->nphase : 1, sizeof(*p->phase_by_seq));
+	p->judged_by_seq = calloc(p->nphase ? p->nphase : 1, sizeof(*p->judged_by_seq));
 	for (size_t i = 0; i < p->nreq; i++) {
-		judge_request(p, &p->req[i]);
-		if (p->req[i].tx_seq >= 0)
-			add_recipient(p, p->req[i].host, p->req[i].cats, true);
+		struct request *q = &p->req[i];
+		q->judged = policy_flow_judged(p, q->flow_id);
+		if (!q->judged && (q->plain_cats | q->cred_cats))
+			p->scope.requests_not_judged++;
 	}
+	policy_find_issuers(p);
+	for (size_t i = 0; i < p->nreq; i++) {
+		const struct request *q = &p->req[i];
+		const struct consent_event *last = policy_last_consent_event(p, q->ts_ns, q->input, q->frame);
+		enum phase ph = !last ? PHASE_BEFORE_CONSENT
+			      : last->kind == CONSENT_GIVEN ? PHASE_AFTER_CONSENT : PHASE_AFTER_WITHDRAWAL;
+		if (q->tx_seq >= 0 && p->phase_by_seq && p->judged_by_seq) {
+			p->phase_by_seq[q->tx_seq] = ph;
+			p->judged_by_seq[q->tx_seq] = q->judged;
+		}
+		if (!q->judged)
+			continue;
+		policy_judge_request(p, q);
+		if (q->tx_seq >= 0) {
+			const struct profile_party *d;
+			enum relation rel = policy_relation(p, q->host, &d);
+			policy_add_recipient(p, q->host, q->plain_cats | policy_credentials_collected(p, q, rel), true);
+		}
+	}
+	policy_judge_run(p);
 	struct flow_iter it;
 	flow_iter_init(&it, flows);
 	for (const struct flow_record *f; (f = flow_iter_next(&it));) {
-		judge_flow(p, f);
+		if (!policy_flow_judged(p, f->id))
+			continue;
+		policy_judge_flow(p, f);
 		if (f->host && f->host_source != HOST_FROM_DNS_QUERY)
-			add_recipient(p, f->host, 0, false);
+			policy_add_recipient(p, f->host, 0, false);
 	}
 	flow_iter_end(&it);
 	if (p->nfind)
@@ -646,6 +540,8 @@ void policy_finish(struct policy *p, struct flow_store *flows)
 	if (p->nrcpt)
 		qsort(p->rcpt, p->nrcpt, sizeof(*p->rcpt), by_host);
 }
+
+/* ---- results ---- */
 
 size_t policy_findings(const struct policy *p, const struct finding **out)
 {
@@ -659,43 +555,63 @@ size_t policy_events(const struct policy *p, const struct consent_event **out)
 	return p->nev;
 }
 
+size_t policy_windows(const struct policy *p, const struct mandatory_window **out)
+{
+	*out = p->win;
+	return p->nwin;
+}
+
+size_t policy_recipients(const struct policy *p, const struct recipient **out)
+{
+	*out = p->rcpt;
+	return p->nrcpt;
+}
+
+size_t policy_devices(const struct policy *p, const struct device_choice **out)
+{
+	*out = p->devices;
+	return p->ndevices;
+}
+
+size_t policy_device_specs(const struct policy *p, const char *const **out)
+{
+	*out = p->spec_texts;
+	return p->nspecs;
+}
+
+const struct scope_counts *policy_scope(const struct policy *p) { return &p->scope; }
+
 enum phase policy_phase_of(const struct policy *p, long tx_seq)
 {
 	return tx_seq >= 0 && (size_t)tx_seq < p->nphase ? p->phase_by_seq[tx_seq] : PHASE_BEFORE_CONSENT;
 }
 
-void policy_write_recipients(const struct policy *p, struct jsonw *w, const char *indent)
+bool policy_judged(const struct policy *p, long tx_seq)
 {
-	for (size_t i = 0; i < p->nrcpt; i++) {
-		const struct recipient *r = &p->rcpt[i];
-		const struct profile_party *disc;
-		enum relation rel = policy_relation(p, r->host, &disc);
-		const struct organization *o = p->sigs ? signatures_organization(p->sigs, r->host) : NULL;
-		jw_newline(w, indent);
-		jw_obj_begin(w);
-		jw_key(w, "host");
-		jw_str(w, r->host);
-		jw_key(w, "organization");
-		char org[256];
-		org_label(p, r->host, rel, org, sizeof(org));
-		char *comma = strrchr(org, ',');
-		if (comma)
-			*comma = 0;
-		jw_str(w, o ? o->name : comma ? org : NULL);
-		jw_key(w, "parent");
-		jw_str(w, o ? o->parent : NULL);
-		jw_key(w, "relation");
-		jw_str(w, relation_name(rel));
-		jw_key(w, "disclosed");
-		jw_bool(w, disc != NULL);
-		jw_key(w, "transmissions");
-		jw_uint(w, r->transmissions);
-		jw_key(w, "categories");
-		jw_arr_begin(w);
-		for (size_t c = 0; c < 64; c++)
-			if (r->cats & (1ULL << c))
-				jw_str(w, signatures_category_at(p->sigs, c)->id);
-		jw_arr_end(w);
-		jw_obj_end(w);
+	return tx_seq >= 0 && (size_t)tx_seq < p->nphase ? p->judged_by_seq[tx_seq] : true;
+}
+
+bool policy_flow_judged(const struct policy *p, uint32_t flow_id)
+{
+	if (!p->judged_flows)
+		return true; /* live capture, or before policy_finish: every flow */
+	return flow_id <= p->max_flow_id && (p->judged_flows[flow_id >> 3] >> (flow_id & 7) & 1);
+}
+
+const char *policy_categories(const struct policy *p, uint64_t cats, char *buf, size_t len, bool zh)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < 64 && n + 1 < len; i++) {
+		if (!(cats & (1ULL << i)))
+			continue;
+		const struct category *c = signatures_category_at(p->sigs, i);
+		if (!c)
+			continue;
+		int k = snprintf(buf + n, len - n, "%s%s", n ? (zh ? "、" : ", ") : "", zh ? c->zh : c->id);
+		if (k < 0 || (size_t)k >= len - n)
+			break;
+		n += (size_t)k;
 	}
+	return buf;
 }

@@ -27,6 +27,20 @@ static void report(void *ctx, const char *path, unsigned line, const char *msg)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
+static const char *const kind_names[] = { "consent", "withdrawal", "mandatory_start", "mandatory_end" };
+
+const char *consent_kind_name(enum consent_kind k) { return kind_names[k]; }
+
+bool consent_kind_parse(const char *name, enum consent_kind *out)
+{
+	for (size_t i = 0; i < sizeof(kind_names) / sizeof(*kind_names); i++)
+		if (strcmp(kind_names[i], name) == 0) {
+			*out = (enum consent_kind)i;
+			return true;
+		}
+	return false;
+}
+
 /* Checks a mapping holds only known keys. */
 static void known_keys(struct ydoc *d, ynode *map, const char *where, const char *const *keys)
 {
@@ -77,28 +91,28 @@ static void lower_domains(char **v, size_t n)
 				*c = (char)(*c + 32);
 }
 
-/* Category ids must exist; "prefix.*" must name at least one. */
+/* Is id a category id of the signature set, or a family "prefix.*"? */
+static bool category_pattern_ok(const struct loader *l, const char *id)
+{
+	size_t len = strlen(id);
+	if (len > 2 && strcmp(id + len - 2, ".*") == 0) {
+		static const char *const families[] = { "identity", "contact", "account", "device", "network",
+							"location", "profile", "finance", "health", "biometric",
+							"contacts", "messages", "app", "minor", NULL };
+		for (int f = 0; families[f]; f++)
+			if (strlen(families[f]) == len - 2 && strncmp(families[f], id, len - 2) == 0)
+				return true;
+		return false;
+	}
+	return !l->sigs || signatures_category(l->sigs, id) != NULL;
+}
+
+/* Category ids must exist; "prefix.*" must name a family. */
 static void check_categories(struct loader *l, struct ydoc *d, ynode *seq, char **v, size_t n, const char *what)
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(v[i]);
-		bool ok;
-		if (len > 2 && strcmp(v[i] + len - 2, ".*") == 0) {
-			char buf[128];
-			snprintf(buf, sizeof(buf), "%.*s", (int)(len - 2), v[i]);
-			/* a prefix matches when some category starts with it */
-			static const char *const families[] = { "identity", "contact", "account", "device", "network",
-								"location", "profile", "finance", "health", "biometric",
-								"contacts", "messages", "app", "minor", NULL };
-			ok = false;
-			for (int f = 0; families[f]; f++)
-				ok |= strcmp(families[f], buf) == 0;
-		} else {
-			ok = !l->sigs || signatures_category(l->sigs, v[i]) != NULL;
-		}
-		if (!ok)
+	for (size_t i = 0; i < n; i++)
+		if (!category_pattern_ok(l, v[i]))
 			ydoc_error(d, ynode_item(d, seq, i), "%s: unknown category '%s'", what, v[i]);
-	}
 }
 
 static void party(struct loader *l, struct ydoc *d, ynode *node, struct profile_party *out, const char *what,
@@ -163,12 +177,13 @@ static void consent_rules(struct ydoc *d, ynode *consent, struct profile *p)
 		cr->host = dup_or_null(ynode_str(ynode_get(d, r, "host")));
 		cr->method = dup_or_null(ynode_str(ynode_get(d, r, "method")));
 		cr->path = dup_or_null(ynode_str(ynode_get(d, r, "path")));
-		if (!cr->name || !kind || (!cr->host && !cr->path)) {
+		cr->kind = CONSENT_GIVEN;
+		if (!cr->name || !kind || (!cr->host && !cr->path))
 			ydoc_error(d, r, "a consent rule needs name, kind and a host or path");
-		} else if (strcmp(kind, "consent") != 0 && strcmp(kind, "withdrawal") != 0) {
-			ydoc_error(d, ynode_get(d, r, "kind"), "consent rule kind must be consent or withdrawal, not '%s'", kind);
-		}
-		cr->kind = kind && strcmp(kind, "withdrawal") == 0 ? CONSENT_WITHDRAWN : CONSENT_GIVEN;
+		else if (!consent_kind_parse(kind, &cr->kind))
+			ydoc_error(d, ynode_get(d, r, "kind"),
+				   "consent rule kind must be consent, withdrawal, mandatory_start or mandatory_end, not '%s'",
+				   kind);
 		if (cr->host)
 			lower_domains(&cr->host, 1);
 		ynode *body = ynode_get(d, r, "body");
@@ -195,51 +210,110 @@ static void consent_rules(struct ydoc *d, ynode *consent, struct profile *p)
 
 /* ---- canaries ---- */
 
-static void add_variant(struct canary *c, const char *s, size_t n)
+#define CANARY_MAX_FORMS 40
+
+static void add_variant(struct canary *c, const char *s, size_t n, const char *form)
 {
 	for (size_t i = 0; i < c->nvariants; i++)
 		if (c->variant_len[i] == n && memcmp(c->variants[i], s, n) == 0)
 			return;
+	if (c->nvariants == CANARY_MAX_FORMS)
+		return;
 	c->variants[c->nvariants] = strndup(s, n);
+	c->variant_form[c->nvariants] = form;
 	c->variant_len[c->nvariants++] = n;
 }
 
-static void hex_digest(const char *alg, const char *v, char *lo, char *up)
+/* MD5, SHA-1 and SHA-256 of s as hex, lower and upper case, each named
+ * "md5(WHAT)" ... ("md5" when WHAT is the value itself). */
+static void add_digests(struct canary *c, const char *s, size_t n, const char *const names[3])
 {
-	unsigned char md[64];
-	unsigned len = 0;
+	static const char *const algs[] = { "MD5", "SHA1", "SHA256" };
 	static const char hex[] = "0123456789abcdef", HEX[] = "0123456789ABCDEF";
-	EVP_MD *m = EVP_MD_fetch(NULL, alg, NULL);
-	if (!m || !EVP_Digest(v, strlen(v), md, &len, m, NULL))
-		len = 0;
-	EVP_MD_free(m);
-	for (unsigned i = 0; i < len; i++) {
-		lo[2 * i] = hex[md[i] >> 4];
-		lo[2 * i + 1] = hex[md[i] & 15];
-		up[2 * i] = HEX[md[i] >> 4];
-		up[2 * i + 1] = HEX[md[i] & 15];
+	for (int a = 0; a < 3; a++) {
+		unsigned char md[64];
+		unsigned len = 0;
+		EVP_MD *m = EVP_MD_fetch(NULL, algs[a], NULL);
+		if (!m || !EVP_Digest(s, n, md, &len, m, NULL))
+			len = 0;
+		EVP_MD_free(m);
+		char lo[129], up[129];
+		for (unsigned i = 0; i < len; i++) {
+			lo[2 * i] = hex[md[i] >> 4];
+			lo[2 * i + 1] = hex[md[i] & 15];
+			up[2 * i] = HEX[md[i] >> 4];
+			up[2 * i + 1] = HEX[md[i] & 15];
+		}
+		if (len) {
+			add_variant(c, lo, 2 * len, names[a]);
+			add_variant(c, up, 2 * len, names[a]);
+		}
 	}
-	lo[2 * len] = up[2 * len] = 0;
+}
+
+/* The forms ad platforms hash for "advanced matching": an e-mail trimmed
+ * and lower-cased; a phone number as digits with its country code (E.164
+ * without '+'), and with it; here +86 when no code is given. */
+static void add_matching_forms(struct canary *c)
+{
+	static const char *const lower_names[] = { "md5(lowercase)", "sha1(lowercase)", "sha256(lowercase)" };
+	static const char *const digit_names[] = { "md5(digits)", "sha1(digits)", "sha256(digits)" };
+	static const char *const e164_names[] = { "md5(e164)", "sha1(e164)", "sha256(e164)" };
+	static const char *const plus_names[] = { "md5(+e164)", "sha1(+e164)", "sha256(+e164)" };
+	const char *v = c->value;
+	size_t n = strlen(v);
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	char low[256];
+	if (n < sizeof(low)) {
+		for (size_t i = 0; i < n; i++)
+			low[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
+		add_digests(c, low, n, lower_names);
+	}
+	if (strcmp(c->category->id, "contact.phone") != 0)
+		return;
+	char digits[64];
+	size_t d = 0;
+	for (size_t i = 0; i < n && d + 1 < sizeof(digits); i++)
+		if (v[i] >= '0' && v[i] <= '9')
+			digits[d++] = v[i];
+	if (d < 6)
+		return;
+	add_digests(c, digits, d, digit_names);
+	char e164[72];
+	/* a Chinese mobile without its code: 11 digits from 1 */
+	int k = d == 11 && digits[0] == '1' ? snprintf(e164, sizeof(e164), "+86%.*s", (int)d, digits)
+					    : snprintf(e164, sizeof(e164), "+%.*s", (int)d, digits);
+	if (k > 0 && (size_t)k < sizeof(e164)) {
+		add_digests(c, e164 + 1, (size_t)k - 1, e164_names);
+		add_digests(c, e164, (size_t)k, plus_names);
+	}
 }
 
 static void build_variants(struct canary *c)
 {
+	static const char *const plain_names[] = { "md5", "sha1", "sha256" };
 	const char *v = c->value;
 	size_t n = strlen(v);
-	c->variants = calloc(16, sizeof(char *));
-	c->variant_len = calloc(16, sizeof(size_t));
-	if (!c->variants || !c->variant_len)
+	c->variants = calloc(CANARY_MAX_FORMS, sizeof(char *));
+	c->variant_len = calloc(CANARY_MAX_FORMS, sizeof(size_t));
+	c->variant_form = calloc(CANARY_MAX_FORMS, sizeof(char *));
+	if (!c->variants || !c->variant_len || !c->variant_form)
 		return;
-	add_variant(c, v, n);
+	add_variant(c, v, n, "value");
 	char *low = strdup(v), *up = strdup(v);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; low && up && i < n; i++) {
 		if (v[i] >= 'A' && v[i] <= 'Z')
 			low[i] = (char)(v[i] + 32);
 		if (v[i] >= 'a' && v[i] <= 'z')
 			up[i] = (char)(v[i] - 32);
 	}
-	add_variant(c, low, n);
-	add_variant(c, up, n);
+	if (low && up) {
+		add_variant(c, low, n, "lowercase");
+		add_variant(c, up, n, "uppercase");
+	}
 	free(low);
 	free(up);
 	/* URL-encoded: every byte outside RFC 3986's unreserved set as %XX */
@@ -253,25 +327,73 @@ static void build_variants(struct canary *c)
 			k += (size_t)sprintf(enc + k, "%%%02X", ch);
 	}
 	if (enc)
-		add_variant(c, enc, k);
+		add_variant(c, enc, k, "url");
 	free(enc);
 	unsigned char *b64 = malloc(4 * ((n + 2) / 3) + 1);
 	if (b64) {
 		int bl = EVP_EncodeBlock(b64, (const unsigned char *)v, (int)n);
-		add_variant(c, (char *)b64, (size_t)bl);
+		add_variant(c, (char *)b64, (size_t)bl, "base64");
 		while (bl > 0 && b64[bl - 1] == '=')
 			bl--;
-		add_variant(c, (char *)b64, (size_t)bl);
+		add_variant(c, (char *)b64, (size_t)bl, "base64");
 		free(b64);
 	}
-	static const char *const algs[] = { "MD5", "SHA1", "SHA256" };
-	for (int a = 0; a < 3; a++) {
-		char lo[129], hi[129];
-		hex_digest(algs[a], v, lo, hi);
-		if (lo[0]) {
-			add_variant(c, lo, strlen(lo));
-			add_variant(c, hi, strlen(hi));
+	add_digests(c, v, n, plain_names);
+	add_matching_forms(c);
+}
+
+/* `necessary:` a list of category patterns, each a string or
+ * {category: ID, reason: TEXT}, or a mapping ID: reason. */
+static void service_needs(struct loader *l, struct ydoc *d, ynode *node, struct profile *p)
+{
+	static const char *const ekeys[] = { "category", "reason", NULL };
+	if (!node)
+		return;
+	bool map = ynode_is_map(node);
+	if (!map && !ynode_is_seq(node)) {
+		ydoc_error(d, node, "necessary: expected a list of categories (or {category, reason}) or a mapping category: reason");
+		return;
+	}
+	size_t n = 0;
+	ynode *k, *v;
+	if (map)
+		while (ynode_pair(d, node, n, &k, &v))
+			n++;
+	else
+		n = ynode_len(node);
+	p->service_needs = calloc(n + 1, sizeof(char *));
+	p->service_need_reasons = calloc(n + 1, sizeof(char *));
+	if (!p->service_needs || !p->service_need_reasons)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *cat = NULL, *reason = NULL;
+		ynode *at;
+		if (map) {
+			ynode_pair(d, node, i, &k, &v);
+			cat = ynode_str(k);
+			reason = ynode_str(v);
+			at = k;
+		} else {
+			at = ynode_item(d, node, i);
+			if (ynode_is_map(at)) {
+				known_keys(d, at, "necessary", ekeys);
+				cat = ynode_str(ynode_get(d, at, "category"));
+				reason = ynode_str(ynode_get(d, at, "reason"));
+			} else {
+				cat = ynode_str(at);
+			}
 		}
+		if (!cat || !*cat) {
+			ydoc_error(d, at, "necessary: each entry needs a category");
+			continue;
+		}
+		if (!category_pattern_ok(l, cat)) {
+			ydoc_error(d, at, "necessary: unknown category '%s'", cat);
+			continue;
+		}
+		char *c = strdup(cat);
+		p->service_need_reasons[p->nservice_needs] = reason && *reason ? strdup(reason) : NULL;
+		p->service_needs[p->nservice_needs++] = c;
 	}
 }
 
@@ -337,7 +459,7 @@ struct profile *profile_load(const char *path, const struct signatures *sigs, FI
 	if (ydoc_load(&d, path, report, &l)) {
 		ynode *root = ydoc_root(&d);
 		static const char *const keys[] = { "app", "first_party", "affiliates", "disclosed", "consent",
-						    "necessary_before_consent", "canaries", NULL };
+						    "necessary_before_consent", "necessary", "canaries", NULL };
 		if (!ynode_is_map(root)) {
 			ydoc_error(&d, root, "a profile is a mapping (app, first_party, ...)");
 		} else {
@@ -361,6 +483,7 @@ struct profile *profile_load(const char *path, const struct signatures *sigs, FI
 			ynode *nec = ynode_get(&d, root, "necessary_before_consent");
 			p->necessary = strings(&d, nec, "necessary_before_consent", &p->nnecessary);
 			check_categories(&l, &d, nec, p->necessary, p->nnecessary, "necessary_before_consent");
+			service_needs(&l, &d, ynode_get(&d, root, "necessary"), p);
 			canaries(&l, &d, ynode_get(&d, root, "canaries"), p);
 		}
 	}
@@ -407,10 +530,15 @@ void profile_free(struct profile *p)
 	}
 	free(p->rules);
 	free_strings(p->necessary, p->nnecessary);
+	free_strings(p->service_needs, p->nservice_needs);
+	for (size_t i = 0; p->service_need_reasons && i < p->nservice_needs; i++)
+		free(p->service_need_reasons[i]);
+	free(p->service_need_reasons);
 	for (size_t i = 0; i < p->ncanaries; i++) {
 		free(p->canaries[i].value);
 		free_strings(p->canaries[i].variants, p->canaries[i].nvariants);
 		free(p->canaries[i].variant_len);
+		free(p->canaries[i].variant_form);
 	}
 	free(p->canaries);
 	free(p);
@@ -441,17 +569,22 @@ bool profile_category_match(char *const *patterns, size_t n, const char *id)
 	return false;
 }
 
-const struct canary *profile_find_canary(const struct profile *p, const char *value, size_t len)
+const struct canary *profile_find_canary(const struct profile *p, const char *value, size_t len, const char **form)
 {
 	for (size_t i = 0; i < p->ncanaries; i++) {
 		const struct canary *c = &p->canaries[i];
+		if (!c->nvariants)
+			continue;
 		/* a short canary (in any form) must be the whole value, a longer one may be embedded */
 		bool whole = c->variant_len[0] < 6;
 		for (size_t j = 0; j < c->nvariants; j++) {
 			size_t vl = c->variant_len[j];
 			if (whole ? (vl == len && memcmp(value, c->variants[j], vl) == 0)
-				  : memmem(value, len, c->variants[j], vl) != NULL)
+				  : memmem(value, len, c->variants[j], vl) != NULL) {
+				if (form)
+					*form = c->variant_form[j];
 				return c;
+			}
 		}
 	}
 	return NULL;

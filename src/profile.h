@@ -21,7 +21,14 @@ struct profile_party {
 	size_t ncategories;
 };
 
-enum consent_kind { CONSENT_GIVEN, CONSENT_WITHDRAWN };
+/* The marks a tester or a profile rule puts on the timeline: consent and its
+ * withdrawal, and the start and end of a mandatory step (a screen that
+ * offered no way to decline: the court case's first-login questionnaires). */
+enum consent_kind { CONSENT_GIVEN, CONSENT_WITHDRAWN, MANDATORY_START, MANDATORY_END };
+/* "consent", "withdrawal", "mandatory_start", "mandatory_end" */
+const char *consent_kind_name(enum consent_kind k);
+/* The kind named so (as in profiles, pcapng marks and reports); false when none is. */
+bool consent_kind_parse(const char *name, enum consent_kind *out);
 
 struct consent_rule {
 	char *name;
@@ -36,6 +43,7 @@ struct canary {
 	char *value;
 	char **variants; /* raw, case-folded, URL-encoded, base64, digests */
 	size_t *variant_len;
+	const char **variant_form; /* what each variant is: "value", "sha256(lowercase)" ... */
 	size_t nvariants;
 };
 
@@ -50,6 +58,10 @@ struct profile {
 	size_t nrules;
 	char **necessary; /* categories (or prefixes) allowed before consent */
 	size_t nnecessary;
+	/* what the basic service needs (`necessary:`), each with its reason
+	 * (NULL when none was given); everything else is optional processing */
+	char **service_needs, **service_need_reasons;
+	size_t nservice_needs;
 	struct canary *canaries;
 	size_t ncanaries;
 };
@@ -63,7 +75,8 @@ void profile_free(struct profile *p);
 bool profile_domain_match(char *const *domains, size_t n, const char *host);
 /* Does category id match one of the patterns ("device.oaid", "device.*")? */
 bool profile_category_match(char *const *patterns, size_t n, const char *id);
-/* The canary whose value (in any of its forms) occurs in value, or NULL. */
-const struct canary *profile_find_canary(const struct profile *p, const char *value, size_t len);
+/* The canary whose value (in any of its forms) occurs in value, or NULL;
+ * *form names the form that matched. */
+const struct canary *profile_find_canary(const struct profile *p, const char *value, size_t len, const char **form);
 
 #endif

@@ -23,6 +23,10 @@ void report_findings_table(FILE *out, struct audit *a);
  * decrypted, ..."), into buf; "" when the run had no TLS or QUIC flow. */
 const char *report_tls_summary(const struct audit *a, char *buf, size_t len);
 
+/* Are the text and Markdown reports to be in Chinese (--lang zh)? */
+#include <stdbool.h>
+bool report_zh(const struct audit *a);
+
 /* RFC 3339 UTC with microseconds, e.g. 2016-08-02T03:27:22.123456Z. */
 void report_format_ts(uint64_t ts_ns, char buf[32]);
 

@@ -227,6 +227,8 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 		jw_key(w, decode_status_name(s));
 		jw_uint(w, a->cnt.decode[s]);
 	}
+	jw_key(w, "filtered");
+	jw_uint(w, a->cnt.filtered);
 	jw_obj_end(w);
 	jw_key(w, "flows");
 	jw_obj_begin(w);
@@ -286,6 +288,22 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_key(w, "quic_flows");
 	jw_uint(w, a->cnt.quic_flows);
 	jw_obj_end(w);
+	const struct scope_counts *sc = policy_scope(a->policy);
+	jw_key(w, "scope");
+	jw_obj_begin(w);
+	jw_key(w, "flows_judged");
+	jw_uint(w, sc->flows_judged);
+	jw_key(w, "flows_other_hosts");
+	jw_uint(w, sc->flows_other_hosts);
+	jw_key(w, "flows_broadcast");
+	jw_uint(w, sc->flows_broadcast);
+	jw_key(w, "flows_link_local");
+	jw_uint(w, sc->flows_link_local);
+	jw_key(w, "flows_no_client");
+	jw_uint(w, sc->flows_no_client);
+	jw_key(w, "requests_not_judged");
+	jw_uint(w, sc->requests_not_judged);
+	jw_obj_end(w);
 	jw_key(w, "dns");
 	jw_obj_begin(w);
 	jw_key(w, "packets");
@@ -300,7 +318,11 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_obj_end(w);
 }
 
-static const char *phase_cb(void *ctx, long seq) { return phase_name(policy_phase_of(ctx, seq)); }
+static void judgement_cb(void *ctx, long seq, char *buf, size_t len)
+{
+	snprintf(buf, len, "\"phase\":\"%s\",\"judged\":%s", phase_name(policy_phase_of(ctx, seq)),
+		 policy_judged(ctx, seq) ? "true" : "false");
+}
 
 static void write_profile(struct jsonw *w, const struct profile *p)
 {
@@ -323,7 +345,7 @@ static void write_profile(struct jsonw *w, const struct profile *p)
 }
 
 /* What `privaudit verify` needs to run the same audit again. */
-static void write_options(struct jsonw *w, const struct audit_options *o)
+static void write_options(struct jsonw *w, const struct audit_options *o, const struct policy *p)
 {
 	jw_obj_begin(w);
 	jw_key(w, "profile");
@@ -340,6 +362,14 @@ static void write_options(struct jsonw *w, const struct audit_options *o)
 	for (size_t i = 0; i < o->nkeylog_paths; i++)
 		jw_str(w, o->keylog_paths[i]);
 	jw_arr_end(w);
+	jw_key(w, "devices");
+	jw_arr_begin(w);
+	const char *const *specs;
+	for (size_t i = 0, n = policy_device_specs(p, &specs); i < n; i++)
+		jw_str(w, specs[i]);
+	jw_arr_end(w);
+	jw_key(w, "filter");
+	jw_str(w, o->filter);
 	jw_key(w, "reveal_values");
 	jw_bool(w, o->reveal_values);
 	jw_key(w, "flows_only");
@@ -357,6 +387,34 @@ static void write_options(struct jsonw *w, const struct audit_options *o)
 	jw_obj_end(w);
 }
 
+static void write_event(struct jsonw *w, const struct consent_event *e)
+{
+	char ts[32];
+	jw_obj_begin(w);
+	jw_key(w, "kind");
+	jw_str(w, consent_kind_name(e->kind));
+	jw_key(w, "ts");
+	if (e->resolved) {
+		report_format_ts(e->ts_ns, ts);
+		jw_str(w, ts);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "input");
+	if (e->input >= 0)
+		jw_int(w, e->input);
+	else
+		jw_null(w);
+	jw_key(w, "frame");
+	if (e->frame)
+		jw_uint(w, e->frame);
+	else
+		jw_null(w);
+	jw_key(w, "source");
+	jw_str(w, e->source);
+	jw_obj_end(w);
+}
+
 static void write_events(struct jsonw *w, struct audit *a)
 {
 	const struct consent_event *ev;
@@ -364,34 +422,154 @@ static void write_events(struct jsonw *w, struct audit *a)
 	jw_obj_begin(w);
 	jw_key(w, "events");
 	jw_arr_begin(w);
-	for (size_t i = 0; i < n; i++) {
-		char ts[32];
+	for (size_t i = 0; i < n; i++)
+		write_event(w, &ev[i]);
+	jw_arr_end(w);
+	const struct mandatory_window *win;
+	size_t nw = policy_windows(a->policy, &win);
+	jw_key(w, "mandatory_windows");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < nw; i++) {
 		jw_obj_begin(w);
-		jw_key(w, "kind");
-		jw_str(w, ev[i].kind == CONSENT_GIVEN ? "consent" : "withdrawal");
-		jw_key(w, "ts");
-		if (ev[i].resolved) {
-			report_format_ts(ev[i].ts_ns, ts);
-			jw_str(w, ts);
-		} else {
-			jw_null(w);
-		}
-		jw_key(w, "input");
-		if (ev[i].input >= 0)
-			jw_int(w, ev[i].input);
+		jw_key(w, "start");
+		if (win[i].start)
+			write_event(w, win[i].start);
 		else
 			jw_null(w);
-		jw_key(w, "frame");
-		if (ev[i].frame)
-			jw_uint(w, ev[i].frame);
+		jw_key(w, "end");
+		if (win[i].end)
+			write_event(w, win[i].end);
 		else
 			jw_null(w);
-		jw_key(w, "source");
-		jw_str(w, ev[i].source);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 	jw_obj_end(w);
+}
+
+static void write_device(struct jsonw *w, struct audit *a)
+{
+	const struct device_choice *d;
+	size_t n = policy_devices(a->policy, &d);
+	const char *const *specs;
+	size_t ns = policy_device_specs(a->policy, &specs);
+	jw_obj_begin(w);
+	jw_key(w, "given");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < ns; i++)
+		jw_str(w, specs[i]);
+	jw_arr_end(w);
+	jw_key(w, "inputs");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		char ip[64], why[256];
+		jw_obj_begin(w);
+		jw_key(w, "input");
+		jw_int(w, d[i].input);
+		jw_key(w, "how");
+		jw_str(w, d[i].given ? "given" : "picked");
+		jw_key(w, "addresses");
+		jw_arr_begin(w);
+		for (size_t k = 0; k < d[i].naddrs; k++)
+			jw_str(w, ip_addr_str(&d[i].addrs[k], ip, sizeof(ip)));
+		jw_arr_end(w);
+		jw_key(w, "mac");
+		if (d[i].has_mac) {
+			snprintf(ip, sizeof(ip), "%02x:%02x:%02x:%02x:%02x:%02x", d[i].mac[0], d[i].mac[1], d[i].mac[2],
+				 d[i].mac[3], d[i].mac[4], d[i].mac[5]);
+			jw_str(w, ip);
+		} else {
+			jw_null(w);
+		}
+		jw_key(w, "flows");
+		jw_uint(w, d[i].flows);
+		jw_key(w, "dns_queries");
+		jw_uint(w, d[i].dns_queries);
+		jw_key(w, "reason");
+		if (d[i].given)
+			snprintf(why, sizeof(why), "named with --device; its addresses originated %llu of the input's %llu flows "
+				 "and %llu DNS queries",
+				 (unsigned long long)d[i].flows, (unsigned long long)d[i].input_flows,
+				 (unsigned long long)d[i].dns_queries);
+		else if (d[i].naddrs)
+			snprintf(why, sizeof(why), "the local address that originated the most flows and DNS queries: %llu of "
+				 "the input's %llu flows, %llu DNS queries%s",
+				 (unsigned long long)d[i].flows, (unsigned long long)d[i].input_flows,
+				 (unsigned long long)d[i].dns_queries,
+				 d[i].has_mac ? "; with every address behind the same Ethernet address" : "");
+		else
+			snprintf(why, sizeof(why), "no flow of this input has a client address");
+		jw_str(w, why);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void write_recipients(struct jsonw *w, struct audit *a)
+{
+	const struct recipient *r;
+	size_t n = policy_recipients(a->policy, &r);
+	for (size_t i = 0; i < n; i++) {
+		const struct profile_party *disc;
+		enum relation rel = policy_relation(a->policy, r[i].host, &disc);
+		const struct organization *o = a->opt.sigs ? signatures_organization(a->opt.sigs, r[i].host) : NULL;
+		jw_newline(w, "    ");
+		jw_obj_begin(w);
+		jw_key(w, "host");
+		jw_str(w, r[i].host);
+		jw_key(w, "organization");
+		jw_str(w, policy_organization(a->policy, r[i].host));
+		jw_key(w, "parent");
+		jw_str(w, o ? o->parent : NULL);
+		jw_key(w, "relation");
+		jw_str(w, relation_name(rel));
+		jw_key(w, "disclosed");
+		jw_bool(w, disc != NULL);
+		jw_key(w, "transmissions");
+		jw_uint(w, r[i].transmissions);
+		jw_key(w, "categories");
+		jw_arr_begin(w);
+		for (size_t c = 0; c < 64; c++)
+			if (r[i].cats & (1ULL << c))
+				jw_str(w, signatures_category_at(a->opt.sigs, c)->id);
+		jw_arr_end(w);
+		jw_obj_end(w);
+	}
+}
+
+/* The categories the report names, with their names and legal reference. */
+static void write_categories(struct jsonw *w, struct audit *a)
+{
+	uint64_t used = 0;
+	const struct finding *fd;
+	size_t n = policy_findings(a->policy, &fd);
+	for (size_t i = 0; i < n; i++)
+		used |= fd[i].cats;
+	const struct recipient *r;
+	n = policy_recipients(a->policy, &r);
+	for (size_t i = 0; i < n; i++)
+		used |= r[i].cats;
+	for (size_t c = 0; c < 64 && a->opt.sigs; c++) {
+		const struct category *cat = signatures_category_at(a->opt.sigs, c);
+		if (!cat || !(used & (1ULL << c)))
+			continue;
+		jw_newline(w, "    ");
+		jw_obj_begin(w);
+		jw_key(w, "id");
+		jw_str(w, cat->id);
+		jw_key(w, "en");
+		jw_str(w, cat->en);
+		jw_key(w, "zh");
+		jw_str(w, cat->zh);
+		jw_key(w, "sensitive");
+		jw_bool(w, cat->sensitive);
+		jw_key(w, "credential");
+		jw_bool(w, cat->credential);
+		jw_key(w, "reference");
+		jw_str(w, cat->reference);
+		jw_obj_end(w);
+	}
 }
 
 static void write_findings(struct jsonw *w, struct audit *a)
@@ -420,16 +598,55 @@ static void write_findings(struct jsonw *w, struct audit *a)
 		jw_int(w, f->input);
 		jw_key(w, "frame");
 		jw_uint(w, f->frame);
+		jw_key(w, "ts");
+		char ts[32];
+		report_format_ts(f->ts_ns, ts);
+		jw_str(w, ts);
 		jw_key(w, "host");
 		jw_str(w, f->host);
+		jw_key(w, "organization");
+		jw_str(w, policy_organization(a->policy, f->host));
+		jw_key(w, "relation");
+		const struct profile_party *disc;
+		jw_str(w, f->host ? relation_name(policy_relation(a->policy, f->host, &disc)) : NULL);
 		jw_key(w, "categories");
 		jw_arr_begin(w);
 		for (size_t c = 0; c < 64 && a->opt.sigs; c++)
 			if (f->cats & (1ULL << c))
 				jw_str(w, signatures_category_at(a->opt.sigs, c)->id);
 		jw_arr_end(w);
+		jw_key(w, "transmissions");
+		jw_arr_begin(w);
+		for (size_t k = 0; k < f->nalso; k++)
+			if (f->also_tx[k] >= 0 && ids)
+				jw_uint(w, ids[f->also_tx[k]]);
+		jw_arr_end(w);
+		jw_key(w, "frames");
+		jw_arr_begin(w);
+		if (!f->nalso)
+			jw_uint(w, f->frame);
+		for (size_t k = 0; k < f->nalso; k++)
+			jw_uint(w, f->also_frames[k]);
+		jw_arr_end(w);
 		jw_key(w, "reason");
 		jw_str(w, f->reason);
+		jw_key(w, "reason_zh");
+		jw_str(w, f->reason_zh);
+		jw_key(w, "legal_basis");
+		jw_arr_begin(w);
+		for (const struct legal_ref *const *l = f->law; l && *l; l++) {
+			jw_obj_begin(w);
+			jw_key(w, "law");
+			jw_str(w, (*l)->law);
+			jw_key(w, "ref");
+			jw_str(w, (*l)->ref);
+			jw_key(w, "en");
+			jw_str(w, (*l)->en);
+			jw_key(w, "zh");
+			jw_str(w, (*l)->zh);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
 		jw_key(w, "wireshark_filter");
 		jw_str(w, f->filter);
 		jw_obj_end(w);
@@ -451,7 +668,7 @@ int report_write_json(FILE *out, struct audit *a)
 	jw_key(w, "signatures_sha256");
 	jw_str(w, a->opt.sigs ? signatures_sha256(a->opt.sigs) : NULL);
 	jw_key(w, "options");
-	write_options(w, &a->opt);
+	write_options(w, &a->opt, a->policy);
 	jw_obj_end(w);
 
 	jw_raw(w, ",\n  \"inputs\": [");
@@ -463,6 +680,9 @@ int report_write_json(FILE *out, struct audit *a)
 	jw_raw(w, a->ninputs ? "\n  ],\n  \"profile\": " : "],\n  \"profile\": ");
 	w->need_comma = false;
 	write_profile(w, a->opt.profile);
+	jw_raw(w, ",\n  \"device\": ");
+	w->need_comma = false;
+	write_device(w, a);
 	jw_raw(w, ",\n  \"consent\": ");
 	w->need_comma = false;
 	write_events(w, a);
@@ -481,13 +701,13 @@ int report_write_json(FILE *out, struct audit *a)
 	jw_raw(w, "  \"recipients\": [");
 	w->need_comma = false;
 	size_t before = (size_t)w->written + w->len;
-	policy_write_recipients(a->policy, w, "    ");
+	write_recipients(w, a);
 	jw_raw(w, (size_t)w->written + w->len > before ? "\n  ],\n" : "],\n");
 	jw_raw(w, "  \"transmissions\": [");
 	int rc = jw_flush(w);
 	if (tx_spool_count(a->tx)) {
 		fputs("\n", out);
-		rc |= tx_spool_write(a->tx, out, "    ", phase_cb, a->policy);
+		rc |= tx_spool_write(a->tx, out, "    ", judgement_cb, a->policy);
 		jw_raw(w, "  ");
 	}
 	jw_raw(w, "],\n  \"findings\": [");
@@ -495,7 +715,11 @@ int report_write_json(FILE *out, struct audit *a)
 	const struct finding *fd;
 	size_t nfind = policy_findings(a->policy, &fd);
 	write_findings(w, a);
-	jw_raw(w, nfind ? "\n  ],\n  \"coverage\": " : "],\n  \"coverage\": ");
+	jw_raw(w, nfind ? "\n  ],\n  \"categories\": [" : "],\n  \"categories\": [");
+	w->need_comma = false;
+	before = (size_t)w->written + w->len;
+	write_categories(w, a);
+	jw_raw(w, (size_t)w->written + w->len > before ? "\n  ],\n  \"coverage\": " : "],\n  \"coverage\": ");
 	w->need_comma = false;
 	write_coverage(w, a);
 	jw_raw(w, "\n}\n");

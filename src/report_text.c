@@ -7,6 +7,7 @@
 #include "flowstore.h"
 #include "policy.h"
 #include "report.h"
+#include "report_lang.h"
 #include "signatures.h"
 #include "tls.h"
 
@@ -25,19 +26,22 @@ static int by_flows(const void *x, const void *y)
 
 #define TOP_HOSTS 15
 
+bool report_zh(const struct audit *a) { return a->opt.lang && strcmp(a->opt.lang, "zh") == 0; }
+
 /* Findings grouped by type, then recipient: one line per (type, host). */
 void report_findings_table(FILE *out, struct audit *a)
 {
+	bool zh = report_zh(a);
 	const struct finding *fd;
 	size_t n = policy_findings(a->policy, &fd);
-	fprintf(out, "findings: %zu\n", n);
+	fprintf(out, "%s: %zu\n", word(W_FINDINGS, zh), n);
 	for (int type = 0; type < FIND_TYPE_COUNT; type++) {
 		size_t count = 0;
 		for (size_t i = 0; i < n; i++)
 			count += fd[i].type == (enum finding_type)type;
 		if (!count)
 			continue;
-		fprintf(out, "  %s (%s, %zu)\n", finding_type_name(type), finding_severity(type), count);
+		fprintf(out, "  %s (%s, %zu)\n", type_label(type, zh), severity_label(type, zh), count);
 		/* hosts in order of their first finding of this type */
 		for (size_t i = 0; i < n; i++) {
 			if (fd[i].type != (enum finding_type)type)
@@ -54,16 +58,21 @@ void report_findings_table(FILE *out, struct audit *a)
 				if (fd[j].type != fd[i].type || fd[j].host != fd[i].host)
 					continue;
 				cats |= fd[j].cats;
-				if (fl + 24 < sizeof(frames))
-					fl += (size_t)snprintf(frames + fl, sizeof(frames) - fl, "%s%llu", nf ? "," : "",
-							       (unsigned long long)fd[j].frame);
-				nf++;
+				/* a finding over several requests lists each of their frames */
+				size_t k = 0, nk = fd[j].nalso ? fd[j].nalso : 1;
+				for (; k < nk; k++) {
+					uint64_t fr = fd[j].nalso ? fd[j].also_frames[k] : fd[j].frame;
+					if (fl + 24 < sizeof(frames))
+						fl += (size_t)snprintf(frames + fl, sizeof(frames) - fl, "%s%llu", nf ? "," : "",
+								       (unsigned long long)fr);
+					nf++;
+				}
 			}
 			char names[1024] = "";
 			if (a->opt.sigs)
-				policy_categories(a->policy, cats, names, sizeof(names));
-			fprintf(out, "    %-28s frame%s %-14s %s\n", fd[i].host ? fd[i].host : "?", nf > 1 ? "s" : " ", frames,
-				names);
+				policy_categories(a->policy, cats, names, sizeof(names), zh);
+			fprintf(out, "    %-28s %s%s %-14s %s\n", fd[i].host ? fd[i].host : "?", word(W_FRAME, zh),
+				zh ? "" : nf > 1 ? "s" : " ", frames, names);
 		}
 	}
 }
@@ -81,8 +90,10 @@ const char *report_tls_summary(const struct audit *a, char *buf, size_t len)
 		no_key += r->is_tls && r->tls.decryption == TLS_NO_KEY;
 	flow_iter_end(&it);
 	snprintf(buf, len,
-		 "TLS: %llu flows, %llu decrypted, %llu without a key, %llu failed, %llu not decodable (no handshake "
-		 "captured); QUIC: %llu flows (not decrypted)",
+		 report_zh(a) ? "TLS：%llu 个流，已解密 %llu 个，无密钥 %llu 个，解密失败 %llu 个，无法解码（未捕获握手）%llu 个；"
+				"QUIC：%llu 个流（未解密）"
+			      : "TLS: %llu flows, %llu decrypted, %llu without a key, %llu failed, %llu not decodable (no "
+				"handshake captured); QUIC: %llu flows (not decrypted)",
 		 (unsigned long long)c->tls_flows, (unsigned long long)c->tls_decrypted, (unsigned long long)no_key,
 		 (unsigned long long)c->tls_failed,
 		 (unsigned long long)(c->tls_flows - c->tls_decrypted - c->tls_failed - no_key),
@@ -137,8 +148,43 @@ static struct host_count *count_hosts(struct audit *a, size_t *cap_out, uint64_t
 	return t;
 }
 
+static void device_lines(FILE *out, struct audit *a, bool zh)
+{
+	const struct device_choice *d;
+	size_t n = policy_devices(a->policy, &d);
+	for (size_t i = 0; i < n; i++) {
+		char addrs[512] = "", ip[64];
+		size_t k = 0;
+		for (size_t j = 0; j < d[i].naddrs; j++)
+			k += (size_t)snprintf(addrs + k, sizeof(addrs) - k, "%s%s", j ? ", " : "",
+					      ip_addr_str(&d[i].addrs[j], ip, sizeof(ip)));
+		fprintf(out, "%s%s%s: %s (%s)\n", word(W_DEVICE, zh), n > 1 ? " " : "", n > 1 ? a->inputs[d[i].input].name : "",
+			d[i].naddrs ? addrs : word(W_DEVICE_NONE, zh), d[i].given ? word(W_DEVICE_GIVEN, zh) : word(W_DEVICE_PICKED, zh));
+	}
+	const struct scope_counts *sc = policy_scope(a->policy);
+	uint64_t out_of = sc->flows_other_hosts + sc->flows_broadcast + sc->flows_link_local + sc->flows_no_client;
+	if (out_of)
+		fprintf(out, "%s: %llu\n", word(W_NOT_JUDGED, zh), (unsigned long long)out_of);
+}
+
+static void event_lines(FILE *out, struct audit *a, bool zh)
+{
+	const struct consent_event *ev;
+	size_t nev = policy_events(a->policy, &ev);
+	for (size_t i = 0; i < nev; i++) {
+		char ts[32] = "?";
+		if (ev[i].resolved)
+			report_format_ts(ev[i].ts_ns, ts);
+		fprintf(out, "%s %s %s", mark_label(ev[i].kind, zh), word(W_AT, zh), ts);
+		if (ev[i].frame)
+			fprintf(out, ", %s %llu", word(W_FRAME, zh), (unsigned long long)ev[i].frame);
+		fprintf(out, " (%s)\n", ev[i].source);
+	}
+}
+
 int report_write_text(FILE *out, struct audit *a)
 {
+	bool zh = report_zh(a);
 	uint64_t frames = 0, flows = 0;
 	size_t failed = 0;
 	for (size_t i = 0; i < a->ninputs; i++) {
@@ -150,36 +196,32 @@ int report_write_text(FILE *out, struct audit *a)
 	for (size_t i = 0; hosts && i < cap; i++) /* the used entries to the front */
 		if (hosts[i].host)
 			hosts[nhosts++] = hosts[i];
-	fprintf(out, "privaudit %s: %zu input%s, %llu frames, %llu flows\n", PACKAGE_VERSION, a->ninputs,
-		a->ninputs == 1 ? "" : "s", (unsigned long long)frames, (unsigned long long)flows);
+	fprintf(out, "privaudit %s: %zu %s, %llu %s, %llu %s\n", PACKAGE_VERSION, a->ninputs,
+		zh ? word(W_INPUTS, zh) : a->ninputs == 1 ? "input" : "inputs",
+		(unsigned long long)frames, word(W_FRAMES, zh), (unsigned long long)flows, word(W_FLOWS, zh));
 	for (size_t i = 0; i < a->ninputs; i++) {
 		const struct input_record *in = &a->inputs[i];
-		fprintf(out, "  %s: %s, %llu frames%s%s\n", in->path, in->format ? in->format : "?",
-			(unsigned long long)in->frames, in->error ? ", FAILED: " : "", in->error ? in->error : "");
+		fprintf(out, "  %s: %s, %llu %s%s%s\n", in->path, in->format ? in->format : "?",
+			(unsigned long long)in->frames, word(W_FRAMES, zh), in->error ? ", FAILED: " : "",
+			in->error ? in->error : "");
 	}
+	device_lines(out, a, zh);
 	if (nhosts) {
 		qsort(hosts, nhosts, sizeof(*hosts), by_flows);
-		fprintf(out, "hosts contacted (%zu):\n", nhosts);
+		fprintf(out, "%s (%zu):\n", word(W_HOSTS_CONTACTED, zh), nhosts);
 		for (size_t i = 0; i < nhosts && i < TOP_HOSTS; i++)
 			fprintf(out, "  %6llu  %s\n", (unsigned long long)hosts[i].flows, hosts[i].host);
-		if (nhosts > TOP_HOSTS)
-			fprintf(out, "  ... and %zu more\n", nhosts - TOP_HOSTS);
+		if (nhosts > TOP_HOSTS) {
+			fprintf(out, zh ? "  ……另有 %zu 个\n" : "  ... and %zu more\n", nhosts - TOP_HOSTS);
+		}
 	}
 	free(hosts);
-	char tls[256];
+	char tls[512];
 	if (report_tls_summary(a, tls, sizeof(tls))[0])
 		fprintf(out, "%s\n", tls);
-	const struct consent_event *ev;
-	size_t nev = policy_events(a->policy, &ev);
-	for (size_t i = 0; i < nev; i++) {
-		char ts[32] = "?";
-		if (ev[i].resolved)
-			report_format_ts(ev[i].ts_ns, ts);
-		fprintf(out, "%s at %s%s%llu (%s)\n", ev[i].kind == CONSENT_GIVEN ? "consent" : "withdrawal", ts,
-			ev[i].frame ? ", frame " : "", (unsigned long long)ev[i].frame, ev[i].source);
-	}
+	event_lines(out, a, zh);
 	report_findings_table(out, a);
 	if (failed)
-		fprintf(out, "%zu input%s failed (see errors above)\n", failed, failed == 1 ? "" : "s");
+		fprintf(out, "%zu %s\n", failed, word(W_FAILED_INPUTS, zh));
 	return ferror(out) ? -1 : 0;
 }

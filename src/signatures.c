@@ -1,5 +1,7 @@
 /* \summary: matching fields and hosts against the signature set (see
  * signatures.h): key normalisation, rule lookup, explanations. */
+#include <stdarg.h>
+
 #include "signatures_internal.h"
 
 /* ---- key normalisation ---- */
@@ -139,7 +141,145 @@ static bool parent_in(char **list, size_t n, const char *parent, size_t plen)
 	return false;
 }
 
+/* ---- key sense ---- */
+
+#define MAX_WORDS 12
+
+/* The words of a key, lower case, without digits at their ends:
+ * displayCids -> display, cids; imei_md5 -> imei, md5. */
+static size_t key_words(const char *key, size_t n, char w[][KEY_MAX], size_t max)
+{
+	char tmp[KEY_MAX * 2];
+	size_t k = 0, nw = 0;
+	for (size_t i = 0; i < n && k + 2 < sizeof(tmp); i++) {
+		unsigned char c = (unsigned char)key[i];
+		if (c >= 'A' && c <= 'Z') {
+			bool prev_lower = i > 0 && ((key[i - 1] >= 'a' && key[i - 1] <= 'z') || (key[i - 1] >= '0' && key[i - 1] <= '9'));
+			bool next_lower = i + 1 < n && key[i + 1] >= 'a' && key[i + 1] <= 'z';
+			bool prev_upper = i > 0 && key[i - 1] >= 'A' && key[i - 1] <= 'Z';
+			if (k && (prev_lower || (prev_upper && next_lower)))
+				tmp[k++] = '_';
+			tmp[k++] = (char)(c + 32);
+		} else if (c < 0x80 && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9')) {
+			tmp[k++] = '_';
+		} else {
+			tmp[k++] = (char)c;
+		}
+	}
+	tmp[k] = 0;
+	for (char *save = NULL, *t = strtok_r(tmp, "_", &save); t && nw < max; t = strtok_r(NULL, "_", &save)) {
+		size_t l = strlen(t);
+		while (l && t[l - 1] >= '0' && t[l - 1] <= '9')
+			l--;
+		if (!l || l >= KEY_MAX)
+			continue;
+		memcpy(w[nw], t, l);
+		w[nw++][l] = 0;
+	}
+	return nw;
+}
+
+/* Is w in the set, also as a plural (cids for cid)? */
+static bool word_in(const struct smap *set, const char *w)
+{
+	if (smap_get(set, w) >= 0)
+		return true;
+	size_t l = strlen(w);
+	if (l > 2 && w[l - 1] == 's') {
+		char sing[KEY_MAX];
+		memcpy(sing, w, l - 1);
+		sing[l - 1] = 0;
+		return smap_get(set, sing) >= 0;
+	}
+	return false;
+}
+
+/* The words of the path's parent segment (without [i] and {json}). */
+static size_t parent_words(const char *path, char w[][KEY_MAX], size_t max)
+{
+	if (!path)
+		return 0;
+	const char *end = path + strlen(path);
+	const char *p = end;
+	while (p > path && p[-1] != '.')
+		p--;
+	if (p == path)
+		return 0;
+	const char *pend = p - 1, *pstart = pend;
+	while (pstart > path && pstart[-1] != '.')
+		pstart--;
+	char seg[KEY_MAX];
+	size_t k = 0;
+	int depth = 0;
+	for (const char *q = pstart; q < pend && k + 1 < sizeof(seg); q++) {
+		if (*q == '[' || *q == '{')
+			depth++;
+		else if (*q == ']' || *q == '}')
+			depth--;
+		else if (depth == 0)
+			seg[k++] = *q;
+	}
+	return key_words(seg, k, w, max);
+}
+
+/* A key that names a non-personal thing (campaign ids, event names,
+ * counts, versions, levels): its value is not classified by shape. */
+static bool key_not_personal(const struct signatures *s, char kw[][KEY_MAX], size_t nk, char pw[][KEY_MAX],
+			     size_t np, const char **why)
+{
+	bool generic = nk > 0, np_word = false;
+	for (size_t i = 0; i < nk; i++) {
+		if (word_in(&s->personal_words, kw[i]))
+			return false;
+		generic &= word_in(&s->generic_keys, kw[i]);
+		if (!np_word && word_in(&s->not_personal_words, kw[i])) {
+			np_word = true;
+			*why = kw[i];
+		}
+	}
+	if (np_word)
+		return true;
+	/* `id` or `name` says nothing alone: campaign.id is a campaign's */
+	for (size_t i = 0; generic && i < np; i++)
+		if (word_in(&s->not_personal_words, pw[i]) && !word_in(&s->personal_words, pw[i])) {
+			*why = pw[i];
+			return true;
+		}
+	return false;
+}
+
+static bool parent_not_personal(const struct signatures *s, char pw[][KEY_MAX], size_t np)
+{
+	for (size_t i = 0; i < np; i++)
+		if (word_in(&s->not_personal_parents, pw[i]))
+			return true;
+	return false;
+}
+
 /* ---- matching ---- */
+
+struct match {
+	const struct signatures *s;
+	const struct field_in *f;
+	char parent[KEY_MAX];
+	size_t plen;
+	bool timestamp;           /* the value is an epoch time near the request's */
+	enum hash_kind digest;    /* the value looks like a digest */
+	bool parent_np;           /* personal key rules do not apply under this parent */
+	FILE *trace;
+};
+
+static void tracef(const struct match *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tracef(const struct match *m, const char *fmt, ...)
+{
+	if (!m->trace)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(m->trace, fmt, ap);
+	va_end(ap);
+	fputc('\n', m->trace);
+}
 
 /* Why a rule does or does not apply to a value: NULL when it does. */
 static const char *value_check(const struct signatures *s, const struct field_rule *r, const char *v, size_t n)
@@ -155,26 +295,73 @@ static const char *value_check(const struct signatures *s, const struct field_ru
 	return NULL;
 }
 
-static const char *context_check(const struct field_rule *r, const char *parent, size_t plen)
+static const char *context_check(const struct match *m, const struct field_rule *r)
 {
-	if (r->nnot && parent_in(r->not_under, r->nnot, parent, plen))
+	if (r->nnot && parent_in(r->not_under, r->nnot, m->parent, m->plen))
 		return "the field sits under a parent the rule excludes";
-	if (r->nonly && !parent_in(r->only_under, r->nonly, parent, plen))
+	if (r->nonly && !parent_in(r->only_under, r->nonly, m->parent, m->plen))
 		return "the field does not sit under a parent the rule requires";
+	if (r->category && m->parent_np && !r->nonly)
+		return "the parent names something that is not a person (normalise.yaml not_personal_parents)";
 	return NULL;
 }
 
-/* First key rule for `key` that applies; *stop is set when one matched (even `none`). */
-static const struct field_rule *match_key(const struct signatures *s, const char *key, const char *parent,
-					  size_t plen, const char *v, size_t n)
+/* Fills out with r's verdict; always true, so `return hit(...)` reads as what it does. */
+static bool hit(const struct match *m, const struct field_rule *r, enum hash_kind hashed, struct classification *out)
 {
+	out->category = r->category;
+	out->rule = r->id;
+	out->confidence = r->confidence;
+	out->hashed = (unsigned char)hashed;
+	out->issued = r->issued || r->category->credential;
+	out->canary_form = NULL;
+	tracef(m, "YES %s (%s:%u) -> %s%s%s", r->id, r->file, r->line, r->category->id, hashed ? ", hashed " : "",
+	       hashed ? hash_kind_name(hashed) : "");
+	return true;
+}
+
+enum key_result { KEY_NONE, KEY_HIT, KEY_STOP };
+
+/* The key rules for `key` (normalised), in order: the first that applies
+ * classifies the field, a `none` rule stops the search. */
+static enum key_result match_key(const struct match *m, const char *key, bool digest_only, struct classification *out)
+{
+	const struct signatures *s = m->s;
+	const struct field_in *f = m->f;
 	int i = smap_get(&s->key_index, key);
 	for (; i >= 0; i = s->key_chain_next[i]) {
 		const struct field_rule *r = &s->rules[s->key_chain_rule[i]];
-		if (!context_check(r, parent, plen) && (!r->category || !value_check(s, r, v, n)))
-			return r;
+		const char *why = context_check(m, r);
+		if (why) {
+			tracef(m, "no  %s (%s:%u): %s", r->id, r->file, r->line, why);
+			continue;
+		}
+		if (!r->category) {
+			tracef(m, "YES %s (%s:%u) -> none: the key names data that is not personal; the search stops",
+			       r->id, r->file, r->line);
+			return KEY_STOP;
+		}
+		if (m->timestamp && !r->timestamps) {
+			tracef(m, "no  %s (%s:%u): the value is a timestamp near the request's time", r->id, r->file, r->line);
+			continue;
+		}
+		/* a digest under an identifier's key is that identifier, hashed,
+		 * whatever shape the rule wants of the clear value */
+		if (m->digest && r->category->identifier) {
+			hit(m, r, m->digest, out);
+			return KEY_HIT;
+		}
+		if (digest_only)
+			continue;
+		why = value_check(s, r, f->value, f->value_len);
+		if (why) {
+			tracef(m, "no  %s (%s:%u): %s", r->id, r->file, r->line, why);
+			continue;
+		}
+		hit(m, r, HASH_NONE, out);
+		return KEY_HIT;
 	}
-	return NULL;
+	return KEY_NONE;
 }
 
 static bool key_in(char **list, size_t n, const char *k, const char *stripped)
@@ -185,63 +372,146 @@ static bool key_in(char **list, size_t n, const char *k, const char *stripped)
 	return false;
 }
 
-static bool hit(const struct field_rule *r, struct classification *out)
+/* The value rules of `list` (identifying ones, or the others) in order. */
+static bool match_values(const struct match *m, const size_t *list, size_t n, const char *k, const char *stripped,
+			 struct classification *out)
 {
-	if (!r->category)
-		return false;
-	out->category = r->category;
-	out->rule = r->id;
-	out->confidence = r->confidence;
-	return true;
-}
-
-bool signatures_classify(const struct signatures *s, const char *path, const char *key, size_t key_len,
-			 const char *value, size_t value_len, struct classification *out)
-{
-	if (!valid_not_empty(value, value_len))
-		return false; /* no data: empty, a null word or a placeholder */
-	char k[KEY_MAX], parent[KEY_MAX], stripped[KEY_MAX];
-	size_t klen = signatures_normalise_key(key, key_len, k, sizeof(k));
-	size_t plen = path ? parent_of(path, parent, sizeof(parent)) : (parent[0] = 0, 0);
-	size_t slen = klen ? strip_prefix(s, key, key_len, stripped, sizeof(stripped)) : 0;
-	if (!slen)
-		stripped[0] = 0;
-	/* 1. collections (an address book entry is the address book) and
-	 *    values that say what they are, whatever their key */
-	if (path && s->container_index.n) {
-		char anc[MAX_ANCESTORS][KEY_MAX];
-		size_t nanc = ancestors_of(path, anc, MAX_ANCESTORS);
-		for (size_t a = 0; a < nanc; a++) {
-			int i = smap_get(&s->container_index, anc[a]);
-			if (i >= 0 && !value_check(s, &s->rules[i], value, value_len))
-				return hit(&s->rules[i], out);
-		}
-	}
-	for (size_t i = 0; i < s->nfirst_rules; i++) {
-		const struct field_rule *r = &s->rules[s->first_rules[i]];
+	const struct signatures *s = m->s;
+	const struct field_in *f = m->f;
+	for (size_t i = 0; i < n; i++) {
+		const struct field_rule *r = &s->rules[list[i]];
 		if (r->ncontainers)
-			continue; /* matched through container_index above */
-		if (value_len < r->min_len || value_len > r->max_len || key_in(r->except_keys, r->nexcept, k, stripped))
+			continue; /* matched through container_index */
+		if (f->value_len < r->min_len || f->value_len > r->max_len)
+			continue; /* the cheap filter before any pattern; not worth a trace line */
+		if (key_in(r->except_keys, r->nexcept, k, stripped)) {
+			tracef(m, "no  %s (%s:%u): the rule does not apply under this key", r->id, r->file, r->line);
 			continue;
-		if (!context_check(r, parent, plen) && !value_check(s, r, value, value_len))
-			return hit(r, out);
-	}
-	/* 2. the key (a `none` rule ends the search) */
-	const struct field_rule *r = klen ? match_key(s, k, parent, plen, value, value_len) : NULL;
-	if (!r && slen)
-		r = match_key(s, stripped, parent, plen, value, value_len);
-	if (r)
-		return hit(r, out);
-	/* 3. the other value rules */
-	for (size_t i = 0; i < s->nvalue_rules; i++) {
-		const struct field_rule *vr = &s->rules[s->value_rules[i]];
-		if (value_len < vr->min_len || value_len > vr->max_len)
-			continue; /* the cheap filter before any pattern */
-		if (!key_in(vr->except_keys, vr->nexcept, k, stripped) && !context_check(vr, parent, plen) &&
-		    !value_check(s, vr, value, value_len))
-			return hit(vr, out);
+		}
+		const char *why = context_check(m, r);
+		if (!why)
+			why = value_check(s, r, f->value, f->value_len);
+		if (why) {
+			tracef(m, "no  %s (%s:%u): %s", r->id, r->file, r->line, why);
+			continue;
+		}
+		return hit(m, r, HASH_NONE, out);
 	}
 	return false;
+}
+
+/* The key without its hash words (imei_md5 -> imei, hashedEmail -> email),
+ * normalised; 0 when it has none or nothing else. */
+static size_t key_without_hash_words(const struct signatures *s, char kw[][KEY_MAX], size_t nk, char *out, size_t cap)
+{
+	char joined[KEY_MAX * 2];
+	size_t n = 0, dropped = 0;
+	for (size_t i = 0; i < nk; i++) {
+		if (smap_get(&s->hash_words, kw[i]) >= 0) {
+			dropped++;
+			continue;
+		}
+		size_t l = strlen(kw[i]);
+		if (n + l + 1 >= sizeof(joined))
+			break;
+		memcpy(joined + n, kw[i], l);
+		n += l;
+		joined[n++] = '_';
+	}
+	if (!dropped || !n)
+		return 0;
+	return signatures_normalise_key(joined, n, out, cap);
+}
+
+bool signatures_classify(const struct signatures *s, const struct field_in *f, struct classification *out,
+			 FILE *trace)
+{
+	struct match m = { .s = s, .f = f, .trace = trace };
+	memset(out, 0, sizeof(*out));
+	if (!valid_not_empty(f->value, f->value_len)) {
+		tracef(&m, "the value is empty, a null word, a placeholder or already masked: no data");
+		return false;
+	}
+	char k[KEY_MAX], stripped[KEY_MAX];
+	char kw[MAX_WORDS][KEY_MAX], pw[MAX_WORDS][KEY_MAX];
+	size_t klen = signatures_normalise_key(f->key, f->key_len, k, sizeof(k));
+	m.plen = f->path ? parent_of(f->path, m.parent, sizeof(m.parent)) : (m.parent[0] = 0, 0);
+	size_t slen = klen ? strip_prefix(s, f->key, f->key_len, stripped, sizeof(stripped)) : 0;
+	if (!slen)
+		stripped[0] = 0;
+	size_t nk = key_words(f->key, f->key_len, kw, MAX_WORDS);
+	size_t np = parent_words(f->path, pw, MAX_WORDS);
+	const char *np_word = NULL;
+	bool key_np = key_not_personal(s, kw, nk, pw, np, &np_word);
+	m.parent_np = parent_not_personal(s, pw, np);
+	m.timestamp = value_is_recent_epoch(f->value, f->value_len, f->ts_s);
+	m.digest = value_hash_kind(f->value, f->value_len);
+	tracef(&m, "key '%.*s' normalises to '%s'%s%s%s; parent '%s'", (int)f->key_len, f->key, k,
+	       slen ? ", or '" : "", slen ? stripped : "", slen ? "' without its prefix" : "", m.parent);
+	if (key_np)
+		tracef(&m, "the key names something that is not a person ('%s'): the value's shape alone says nothing",
+		       np_word);
+	if (m.timestamp)
+		tracef(&m, "the value is an epoch time near the request's: a timestamp");
+	if (m.digest)
+		tracef(&m, "the value looks like a %s digest", hash_kind_name(m.digest));
+	/* 1. collections: an address book entry is the address book */
+	if (f->path && s->container_index.n) {
+		char anc[MAX_ANCESTORS][KEY_MAX];
+		size_t nanc = ancestors_of(f->path, anc, MAX_ANCESTORS);
+		for (size_t a = 0; a < nanc; a++) {
+			int i = smap_get(&s->container_index, anc[a]);
+			if (i >= 0 && !value_check(s, &s->rules[i], f->value, f->value_len)) {
+				tracef(&m, "the field sits inside '%s', a collection", anc[a]);
+				return hit(&m, &s->rules[i], HASH_NONE, out);
+			}
+		}
+	}
+	/* 2. values that say what they are, whatever their key, unless the key
+	 *    names something else or the value is a time */
+	if (!key_np && !m.timestamp && match_values(&m, s->first_rules, s->nfirst_rules, k, stripped, out))
+		return true;
+	/* 3. the key (a `none` rule ends the search) */
+	enum key_result kr = klen ? match_key(&m, k, false, out) : KEY_NONE;
+	if (kr == KEY_NONE && slen)
+		kr = match_key(&m, stripped, false, out);
+	if (kr == KEY_NONE && m.digest) {
+		char bare[KEY_MAX];
+		if (key_without_hash_words(s, kw, nk, bare, sizeof(bare))) {
+			tracef(&m, "without its hash words the key is '%s'", bare);
+			kr = match_key(&m, bare, true, out);
+		}
+	}
+	if (kr != KEY_NONE)
+		return kr == KEY_HIT;
+	/* 4. the other value rules */
+	if (!key_np && !m.timestamp && match_values(&m, s->value_rules, s->nvalue_rules, k, stripped, out))
+		return true;
+	tracef(&m, "no rule applies");
+	return false;
+}
+
+size_t signatures_key_of_path(const char *path, const char **key)
+{
+	/* the last segment, cut at its first [ or { */
+	const char *end = path + strlen(path);
+	const char *p = end;
+	int depth = 0;
+	while (p > path) {
+		char c = p[-1];
+		if (c == ']' || c == '}')
+			depth++;
+		else if (c == '[' || c == '{')
+			depth--;
+		else if (c == '.' && depth == 0)
+			break;
+		p--;
+	}
+	size_t n = 0;
+	while (p + n < end && p[n] != '[' && p[n] != '{')
+		n++;
+	*key = p;
+	return n;
 }
 
 const struct organization *signatures_organization(const struct signatures *s, const char *host)
@@ -257,42 +527,3 @@ const struct organization *signatures_organization(const struct signatures *s, c
 	return NULL;
 }
 
-void signatures_explain(const struct signatures *s, const char *key, const char *value, FILE *out)
-{
-	char k[KEY_MAX], stripped[KEY_MAX];
-	size_t vlen = strlen(value);
-	size_t klen = key ? signatures_normalise_key(key, strlen(key), k, sizeof(k)) : 0;
-	size_t slen = key ? strip_prefix(s, key, strlen(key), stripped, sizeof(stripped)) : 0;
-	if (key && slen)
-		fprintf(out, "key '%s' normalises to '%s', or '%s' without its prefix\n", key, k, stripped);
-	else if (key)
-		fprintf(out, "key '%s' normalises to '%s'\n", key, k);
-	struct classification c;
-	bool hit = signatures_classify(s, key ? key : NULL, key ? key : "", key ? strlen(key) : 0, value, vlen, &c);
-	int shown = 0;
-	for (size_t i = 0; i < s->nrules; i++) {
-		const struct field_rule *r = &s->rules[i];
-		bool key_hit = false;
-		for (size_t j = 0; j < r->nkeys; j++)
-			key_hit |= (klen && strcmp(r->keys[j], k) == 0) || (slen && strcmp(r->keys[j], stripped) == 0);
-		if ((r->nkeys && !key_hit) || r->ncontainers)
-			continue;
-		const char *why = r->category ? value_check(s, r, value, vlen) : NULL;
-		if (!r->nkeys && why && (vlen < r->min_len || vlen > r->max_len))
-			continue; /* value rules for other shapes are noise */
-		fprintf(out, "%s  %s (%s:%u) -> %s: %s%s\n", why ? "no " : "YES", r->id, r->file, r->line,
-			r->category ? r->category->id : "none (not personal data)",
-			r->nkeys ? "the key matches" : "value rule",
-			why ? "" : (r->pattern || r->validator ? ", and the value passes" : ""));
-		if (why)
-			fprintf(out, "     because %s\n", why);
-		shown++;
-	}
-	if (!shown)
-		fputs("no rule concerns this key or value\n", out);
-	if (hit)
-		fprintf(out, "=> %s (%s, %s), rule %s, confidence %.2f\n", c.category->id, c.category->en,
-			c.category->sensitive ? "sensitive" : "not sensitive", c.rule, c.confidence);
-	else
-		fputs("=> not classified\n", out);
-}

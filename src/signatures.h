@@ -19,11 +19,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct category {
 	char *id, *en, *zh, *reference;
 	bool sensitive;
+	bool identifier; /* names a person or device: still personal data when hashed */
+	bool credential; /* authenticates a session (a token): not collected when
+			  * returned to whoever issued it (docs/profiles.md) */
 };
 
 struct field_rule;
@@ -36,6 +40,20 @@ struct classification {
 	const struct category *category; /* NULL: not personal data */
 	const char *rule;                /* rule id */
 	double confidence;
+	unsigned char hashed;            /* enum hash_kind: the identifier as a digest */
+	bool issued;                     /* assigned by a service (a credential, a user id): not a
+					  * collection when returned to its issuer (docs/profiles.md) */
+	const char *canary_form;         /* the form of a canary that matched, or NULL */
+};
+
+/* One field as the extractor names it, and the time of its request. */
+struct field_in {
+	const char *path;  /* body.user.phone; NULL when only the key is known */
+	const char *key;   /* the last name in the path */
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+	uint64_t ts_s;     /* the request's time (epoch seconds), to tell timestamps; 0: unknown */
 };
 
 struct signatures;
@@ -55,9 +73,10 @@ const char *signatures_sha256(const struct signatures *s);
 size_t signatures_count(const struct signatures *s, size_t *categories, size_t *organizations);
 
 /* Classifies one field.  Returns true and fills *out when a rule with a
- * category matched. */
-bool signatures_classify(const struct signatures *s, const char *path, const char *key, size_t key_len,
-			 const char *value, size_t value_len, struct classification *out);
+ * category matched.  With `trace`, each step taken is written there, one
+ * line each: `signatures explain` is this very function. */
+bool signatures_classify(const struct signatures *s, const struct field_in *f, struct classification *out,
+			 FILE *trace);
 
 /* The organization owning host (longest suffix match), or NULL. */
 const struct organization *signatures_organization(const struct signatures *s, const char *host);
@@ -66,9 +85,9 @@ const struct category *signatures_category(const struct signatures *s, const cha
 const struct category *signatures_category_at(const struct signatures *s, size_t i);
 size_t signatures_category_index(const struct signatures *s, const struct category *c);
 
-/* Prints, for key/value, every rule that matches and why (and why the
- * near misses do not). */
-void signatures_explain(const struct signatures *s, const char *key, const char *value, FILE *out);
+/* The key of a field path, as the extractor names it: the last name,
+ * without [i] or {json} (body.events[2].props.phone -> phone). */
+size_t signatures_key_of_path(const char *path, const char **key);
 
 /* The normalised (compact) form of a key, as rules are matched: returns its length. */
 size_t signatures_normalise_key(const char *key, size_t n, char *out, size_t cap);

@@ -27,6 +27,8 @@ struct field_rule {
 	char **except_keys;              /* value rules: keys under which the rule does not apply */
 	size_t nexcept;
 	bool identifies;                 /* value rule tried before key rules: the value says what it is */
+	bool timestamps;                 /* an epoch time is a value this rule takes (a birth date) */
+	bool issued;                     /* the value is an id a service assigned (a user id) */
 	char *pattern;
 	pcre2_code *re;
 	char *validator_name;
@@ -52,6 +54,14 @@ struct signatures {
 	size_t norgs;
 	char **prefixes;
 	size_t nprefixes;
+	/* key sense (normalise.yaml): words, each as a set */
+	struct smap not_personal_words; /* a key naming a non-personal thing: its value's shape says nothing */
+	struct smap personal_words;     /* ...unless it also names a personal one (order_phone) */
+	struct smap generic_keys;       /* id, name, value: their parent says what they are */
+	struct smap not_personal_parents; /* no personal key rule under these (event.name, voice.gender) */
+	struct smap hash_words;         /* imei_md5 -> imei, when the value is a digest */
+	char **word_store;              /* the strings the word sets point to */
+	size_t nword_store;
 	struct smap cat_index, org_index;
 	/* key -> first entry in key_chain; key_chain links rules sharing a key */
 	struct smap key_index;

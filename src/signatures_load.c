@@ -60,6 +60,20 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
+/* An optional true/false key; anything else is an error. */
+static bool yaml_flag(struct ydoc *d, ynode *map, const char *key)
+{
+	ynode *n = ynode_get(d, map, key);
+	const char *v = ynode_str(n);
+	if (!n)
+		return false;
+	if (v && strcmp(v, "true") == 0)
+		return true;
+	if (!v || strcmp(v, "false") != 0)
+		ydoc_error(d, n, "%s must be true or false", key);
+	return false;
+}
+
 static void load_categories(struct signatures *s, struct ydoc *d)
 {
 	ynode *list = ynode_get(d, ydoc_root(d), "categories");
@@ -96,14 +110,64 @@ static void load_categories(struct signatures *s, struct ydoc *d)
 		cat->zh = xstrdup(ynode_str(ynode_get(d, c, "zh")));
 		cat->reference = xstrdup(ynode_str(ynode_get(d, c, "reference")));
 		cat->sensitive = strcmp(sens, "true") == 0;
+		cat->identifier = yaml_flag(d, c, "identifier");
+		cat->credential = yaml_flag(d, c, "credential");
 		smap_put(&s->cat_index, cat->id, (int)s->ncats);
 		s->ncats++;
 	}
 }
 
+/* A list of lower-case words into a set; the strings stay in word_store. */
+static void word_set(struct signatures *s, struct ydoc *d, const char *key, struct smap *set)
+{
+	size_t n;
+	char **v = string_list(d, ynode_get(d, ydoc_root(d), key), &n, false);
+	/* the list's name goes into the store too, so the set's hash tells lists apart */
+	char **st0 = realloc(s->word_store, (s->nword_store + 1) * sizeof(*st0));
+	if (st0) {
+		s->word_store = st0;
+		if ((s->word_store[s->nword_store] = strdup(key)))
+			s->nword_store++;
+	}
+	for (size_t i = 0; v && i < n; i++) {
+		bool ok = v[i][0] != 0;
+		for (const char *p = v[i]; *p && ok; p++)
+			ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || (unsigned char)*p >= 0x80;
+		char **st = realloc(s->word_store, (s->nword_store + 1) * sizeof(*st));
+		if (!ok || !st) {
+			if (!ok)
+				ydoc_error(d, ynode_get(d, ydoc_root(d), key), "%s: '%s' is not one lower-case word", key, v[i]);
+			if (st)
+				s->word_store = st;
+			free(v[i]);
+			continue;
+		}
+		s->word_store = st;
+		s->word_store[s->nword_store++] = v[i];
+		smap_put(set, v[i], 1);
+	}
+	free(v);
+}
+
 static void load_normalise(struct signatures *s, struct ydoc *d)
 {
+	static const char *const known[] = { "strip_prefixes", "not_personal_words", "personal_words", "generic_keys",
+					     "not_personal_parents", "hash_words", NULL };
+	ynode *k, *val;
+	for (size_t j = 0; ynode_pair(d, ydoc_root(d), j, &k, &val); j++) {
+		const char *name = ynode_str(k);
+		bool ok = false;
+		for (int q = 0; known[q] && name; q++)
+			ok |= strcmp(known[q], name) == 0;
+		if (!ok)
+			ydoc_error(d, k, "unknown key '%s' in normalise.yaml", name ? name : "?");
+	}
 	s->prefixes = string_list(d, ynode_get(d, ydoc_root(d), "strip_prefixes"), &s->nprefixes, false);
+	word_set(s, d, "not_personal_words", &s->not_personal_words);
+	word_set(s, d, "personal_words", &s->personal_words);
+	word_set(s, d, "generic_keys", &s->generic_keys);
+	word_set(s, d, "not_personal_parents", &s->not_personal_parents);
+	word_set(s, d, "hash_words", &s->hash_words);
 }
 
 static bool add_chain(struct signatures *s, const char *key, size_t rule)
@@ -150,7 +214,7 @@ static void load_rules(struct signatures *s, struct ydoc *d, const char *file)
 	s->rules = v;
 	static const char *const known[] = { "id", "category", "keys", "not_under", "only_under", "containers",
 					     "except_keys", "identifies", "value", "validator", "length",
-					     "confidence", "note", NULL };
+					     "confidence", "timestamps", "issued", "note", NULL };
 	for (size_t i = 0; i < n; i++) {
 		ynode *r = ynode_item(d, list, i);
 		ynode *k, *val;
@@ -189,6 +253,8 @@ static void load_rules(struct signatures *s, struct ydoc *d, const char *file)
 		fr->only_under = string_list(d, ynode_get(d, r, "only_under"), &fr->nonly, true);
 		fr->containers = string_list(d, ynode_get(d, r, "containers"), &fr->ncontainers, true);
 		fr->except_keys = string_list(d, ynode_get(d, r, "except_keys"), &fr->nexcept, true);
+		fr->timestamps = yaml_flag(d, r, "timestamps");
+		fr->issued = yaml_flag(d, r, "issued");
 		const char *ident = ynode_str(ynode_get(d, r, "identifies"));
 		fr->identifies = ident && strcmp(ident, "true") == 0;
 		if (ident && !fr->identifies && strcmp(ident, "false") != 0)
@@ -373,7 +439,13 @@ static void compute_hash(struct signatures *s)
 		const struct category *c = &s->cats[i];
 		dbuf_append_str(&b, "C\t");
 		dbuf_append_str(&b, c->id);
-		dbuf_append_str(&b, c->sensitive ? "\t1\n" : "\t0\n");
+		snprintf(num, sizeof(num), "\t%d%d%d\n", c->sensitive, c->identifier, c->credential);
+		dbuf_append_str(&b, num);
+	}
+	for (size_t i = 0; i < s->nword_store; i++) { /* in load order: list by list */
+		dbuf_append_str(&b, "W\t");
+		dbuf_append_str(&b, s->word_store[i]);
+		dbuf_append_byte(&b, '\n');
 	}
 	for (size_t i = 0; i < s->nprefixes; i++) {
 		dbuf_append_str(&b, "P\t");
@@ -396,7 +468,8 @@ static void compute_hash(struct signatures *s)
 				dbuf_append_byte(&b, ',');
 			}
 		}
-		snprintf(num, sizeof(num), "\t%d\t%zu\t%zu\t%.3f\t", r->identifies, r->min_len, r->max_len, r->confidence);
+		snprintf(num, sizeof(num), "\t%d%d%d\t%zu\t%zu\t%.3f\t", r->identifies, r->timestamps, r->issued, r->min_len,
+			 r->max_len, r->confidence);
 		dbuf_append_str(&b, num);
 		dbuf_append_str(&b, r->pattern ? r->pattern : "");
 		dbuf_append_byte(&b, '\t');
@@ -521,6 +594,12 @@ void signatures_free(struct signatures *s)
 		free(o->source);
 	}
 	free_list(s->prefixes, s->nprefixes);
+	free_list(s->word_store, s->nword_store);
+	smap_free(&s->not_personal_words);
+	smap_free(&s->personal_words);
+	smap_free(&s->generic_keys);
+	smap_free(&s->not_personal_parents);
+	smap_free(&s->hash_words);
 	smap_free(&s->cat_index);
 	smap_free(&s->org_index);
 	smap_free(&s->key_index);

@@ -16,6 +16,7 @@
 #include "report.h"
 #include "signatures.h"
 #include "utf8.h"
+#include "validators.h"
 
 /* Request headers that only frame or negotiate the transfer: they carry
  * nothing about the user, so they are not fields.  Everything else is
@@ -320,6 +321,14 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 		} else {
 			jw_null(w);
 		}
+		jw_key(w, "credential");
+		jw_bool(w, hit && c->category->credential);
+		jw_key(w, "issued");
+		jw_bool(w, hit && c->issued);
+		jw_key(w, "hashed");
+		jw_str(w, hit ? hash_kind_name(c->hashed) : NULL);
+		jw_key(w, "canary_form");
+		jw_str(w, hit ? c->canary_form : NULL);
 		jw_key(w, "value");
 		if (s->reveal) {
 			jw_strn(w, f->value, f->value_len);
@@ -376,7 +385,7 @@ const size_t *tx_spool_sort(struct tx_spool *s)
 }
 
 int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
-		   const char *(*phase_of)(void *ctx, long seq), void *ctx)
+		   void (*judgement)(void *ctx, long seq, char *buf, size_t len), void *ctx)
 {
 	tx_spool_sort(s);
 	char *line = NULL;
@@ -395,8 +404,10 @@ int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
 			rc = -1;
 			break;
 		}
-		/* the spooled line is `,"ts":...}\n`; the id opens the object */
-		fprintf(out, "%s{\"id\":%zu,\"phase\":\"%s\"", indent, i + 1, phase_of(ctx, (long)x->seq));
+		/* the spooled line is `,"ts":...}\n`; the id and the judgement open the object */
+		char head[128];
+		judgement(ctx, (long)x->seq, head, sizeof(head));
+		fprintf(out, "%s{\"id\":%zu,%s", indent, i + 1, head);
 		fwrite(line, 1, x->len - 1, out);
 		fputs(i + 1 < s->n ? ",\n" : "\n", out);
 	}

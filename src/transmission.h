@@ -62,9 +62,10 @@ size_t tx_spool_count(const struct tx_spool *s);
  * in that order; returns the id of each arrival (seq), valid until freed. */
 const size_t *tx_spool_sort(struct tx_spool *s);
 /* Writes them, sorted, one JSON object per line prefixed by `indent`, each
- * with its id and the phase phase_of(ctx, seq) returns. */
+ * with its id and the members `judgement` writes into buf for it (the
+ * policy's verdict: `"phase":"before_consent","judged":true`). */
 int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
-		   const char *(*phase_of)(void *ctx, long seq), void *ctx);
+		   void (*judgement)(void *ctx, long seq, char *buf, size_t len), void *ctx);
 
 /* Masks a value for the report: all '*' up to 7 characters, else the first
  * two and last two characters kept around at most 32 '*'.  Counts UTF-8

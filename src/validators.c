@@ -360,6 +360,8 @@ static const struct {
 	{ "iccid", valid_iccid },
 	{ "imsi", valid_imsi },
 	{ "not_empty", valid_not_empty },
+	{ "model", valid_model },
+	{ "person_name", valid_person_name },
 };
 
 validator_fn validator_find(const char *name)
@@ -376,4 +378,140 @@ const char *const *validator_names(void)
 	for (size_t i = 0; i < sizeof(table) / sizeof(*table); i++)
 		names[i] = table[i].name;
 	return names;
+}
+
+bool valid_model(const char *v, size_t n)
+{
+	/* "SM-G9910", "Pixel 7", "iPhone14,2", "MI 9": models carry a number;
+	 * "Phone", "androidmobile", "iPad" name a kind of device */
+	if (n == 0 || v[0] == ' ' || v[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] >= '0' && v[i] <= '9')
+			return true;
+	return false;
+}
+
+/* The most common Chinese surnames (about 90% of the population) and the
+ * compound ones still in use. */
+static const char *const cn_surnames[] = {
+	"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
+	"高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田",
+	"董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚",
+	"卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金", "石", "廖", "贾", "夏", "韦", "付", "方", "白",
+	"邹", "孟", "熊", "秦", "邱", "江", "尹", "薛", "闫", "段", "雷", "侯", "龙", "史", "陶", "黎", "贺",
+	"顾", "毛", "郝", "龚", "邵", "万", "钱", "严", "覃", "武", "戴", "莫", "孔", "向", "汤", "常", "温",
+	"康", "施", "文", "牛", "樊", "葛", "邢", "安", "齐", "易", "乔", "伍", "庞", "颜", "倪", "庄", "聂",
+	"章", "鲁", "岳", "翟", "殷", "詹", "申", "欧", "耿", "关", "兰", "焦", "俞", "左", "柳", "甘", "祝",
+	"包", "宁", "尚", "符", "舒", "阮", "柯", "纪", "梅", "童", "凌", "毕", "单", "季", "裴", "霍", "涂",
+	"成", "苗", "谷", "盛", "曲", "翁", "冉", "骆", "蓝", "路", "游", "辛", "靳", "管", "柴", "蒙", "鲍",
+	"华", "喻", "祁", "蒲", "房", "滕", "屈", "饶", "解", "牟", "艾", "尤", "阳", "时", "穆", "农", "司",
+	"卓", "古", "吉", "缪", "简", "车", "项", "连", "芦", "麦", "褚", "娄", "窦", "戚", "岑", "景", "党",
+	"宫", "费", "卜", "冷", "晏", "席", "卫", "米", "柏", "宗", "瞿", "桂", "全", "佟", "应", "臧", "闵",
+	"苟", "邬", "边", "卞", "姬", "师", "和", "仇", "栾", "隋", "商", "刁", "沙", "荣", "巫", "寇", "桑",
+	"郎", "甄", "丛", "仲", "虞", "敖", "巩", "明", "佘", "池", "查", "麻", "苑", "迟", "邝", "欧阳",
+	"司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "令狐",
+	"夏侯", "端木", "西门", "南宫", "独孤", "轩辕",
+};
+
+/* Han characters (U+3400..U+9FFF, three UTF-8 bytes each) from p; returns
+ * the count, or 0 when anything else is there. */
+static size_t han_chars(const char *p, size_t n)
+{
+	if (n % 3)
+		return 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned char a = (unsigned char)p[i], b = (unsigned char)p[i + 1];
+		if (!((a == 0xe3 && b >= 0x90) || (a > 0xe3 && a < 0xea)) || ((unsigned char)p[i + 2] & 0xc0) != 0x80)
+			return 0;
+	}
+	return n / 3;
+}
+
+static bool latin_name(const char *v, size_t n)
+{
+	size_t words = 0;
+	for (size_t i = 0; i < n;) {
+		if (v[i] == ' ') {
+			i++;
+			continue;
+		}
+		/* a word: a capital, then lower-case letters, '-' or '\'' (O'Neil, Jean-Luc) */
+		if (!(v[i] >= 'A' && v[i] <= 'Z'))
+			return false;
+		size_t j = i + 1;
+		while (j < n && ((v[j] >= 'a' && v[j] <= 'z') || v[j] == '-' || v[j] == '\'' || v[j] == '.'))
+			j++;
+		if (j < n && v[j] != ' ')
+			return false;
+		if (++words > 4)
+			return false;
+		i = j;
+	}
+	return words > 0;
+}
+
+bool valid_person_name(const char *v, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	size_t han = han_chars(v, n);
+	if (han >= 2 && han <= 4) {
+		for (size_t i = 0; i < sizeof(cn_surnames) / sizeof(*cn_surnames); i++) {
+			size_t l = strlen(cn_surnames[i]);
+			if (l < n && memcmp(v, cn_surnames[i], l) == 0)
+				return true;
+		}
+		return false;
+	}
+	return latin_name(v, n);
+}
+
+const char *hash_kind_name(enum hash_kind k)
+{
+	static const char *const names[] = { NULL, "md5", "sha1", "sha256" };
+	return k <= HASH_SHA256 ? names[k] : NULL;
+}
+
+enum hash_kind value_hash_kind(const char *v, size_t n)
+{
+	if (n != 32 && n != 40 && n != 64)
+		return HASH_NONE;
+	bool lower = false, upper = false, digit = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		if (c >= '0' && c <= '9')
+			digit = true;
+		else if (c >= 'a' && c <= 'f')
+			lower = true;
+		else if (c >= 'A' && c <= 'F')
+			upper = true;
+		else
+			return HASH_NONE;
+	}
+	if (!digit || lower == upper) /* hex digits of one case, not a number */
+		return HASH_NONE;
+	return n == 32 ? HASH_MD5 : n == 40 ? HASH_SHA1 : HASH_SHA256;
+}
+
+bool value_is_recent_epoch(const char *v, size_t n, uint64_t ref_s)
+{
+	size_t digits = 0;
+	while (digits < n && v[digits] >= '0' && v[digits] <= '9')
+		digits++;
+	if (digits < n) { /* a fraction: 1654385180.339 */
+		if (v[digits] != '.' || digits + 1 == n || !all_digits(v + digits + 1, n - digits - 1))
+			return false;
+	}
+	if (digits != 10 && digits != 13)
+		return false;
+	uint64_t t = 0;
+	for (size_t i = 0; i < digits; i++)
+		t = t * 10 + (uint64_t)(v[i] - '0');
+	if (digits == 13)
+		t /= 1000;
+	const uint64_t year = 31556952; /* seconds in a Gregorian year */
+	if (!ref_s)
+		return t >= 1000000000ULL && t < 4102444800ULL;
+	return t + 5 * year >= ref_s && t <= ref_s + year;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef bool (*validator_fn)(const char *v, size_t n);
 
@@ -33,5 +34,20 @@ bool valid_iccid(const char *v, size_t n);        /* 89..., 19-20 digits, Luhn *
 bool valid_imsi(const char *v, size_t n);         /* 15 digits, plausible MCC */
 bool valid_not_empty(const char *v, size_t n);    /* not empty, a null word, all zeros or already masked */
 bool valid_ip_list(const char *v, size_t n);      /* X-Forwarded-For: addresses separated by commas */
+bool valid_model(const char *v, size_t n);        /* a device model: has a digit, no spaces at the ends */
+bool valid_person_name(const char *v, size_t n);  /* 2-4 Han characters after a common surname, or 1-4
+						   * capitalised Latin words */
+
+/* Digest lengths a hashed identifier comes in. */
+enum hash_kind { HASH_NONE, HASH_MD5, HASH_SHA1, HASH_SHA256 };
+const char *hash_kind_name(enum hash_kind k); /* "md5", "sha1", "sha256" or NULL */
+/* The digest a value looks like: 32, 40 or 64 hex digits of one case with
+ * letters and digits both present (a random id rarely is all one). */
+enum hash_kind value_hash_kind(const char *v, size_t n);
+
+/* Is v an epoch time (10 digits: seconds, 13: milliseconds, optionally with
+ * a fraction) within [ref - 5 years, ref + 1 year]?  ref_s 0 means the time is
+ * unknown: then any such time from 2001-09-09 to 2100 counts. */
+bool value_is_recent_epoch(const char *v, size_t n, uint64_t ref_s);
 
 #endif

@@ -264,7 +264,7 @@ with t.case("--withdraw-at frame:N"):
 with t.case("a frame:N mark beyond the first capture is ignored with a warning"):
     rc, out, err = run("replay", "--format", "json", "--profile", NORULES, "--consent-at", "frame:999", CLI)
     eq(rc, 1, "exit status")
-    assert "consent mark frame:999: the first capture has no such frame; the mark is ignored" in err, err
+    assert "mark frame:999: the first capture has no such frame; the mark is ignored" in err, err
     rep = json.loads(out)
     eq([ph for _, _, ph in phases(rep)], ["before_consent"] * 3, "phases")
 
@@ -334,11 +334,21 @@ with t.case("canaries: found raw, case-folded, embedded, URL-encoded, base64 and
     f = fields["body.c_short"]
     eq((f["value"], f["category"], f["rule"], f["confidence"]), ("K9x2", "account.username", "canary", 1.0), "short")
 
-with t.case("canaries negative: other digests, a digest of a case-folded value, a short canary inside a longer "
-            "value, a prefix"):
+with t.case("canaries: the form that matched is named; a digest of the lower-cased value (advanced matching) counts"):
     rep = audit("--profile", p("canary.yaml"), p("canary.pcap"))
     fields = {f["path"]: f for f in rep["transmissions"][0]["fields"]}
-    for k in ("n_sha512", "n_md5_other", "n_sha256_lower_value", "n_short_embedded", "n_partial"):
+    forms = {"raw": "value", "lower": "lowercase", "upper": "uppercase", "embedded": "value", "url": "url",
+             "b64": "base64", "b64_nopad": "base64", "md5": "md5", "md5_upper": "md5", "sha1": "sha1",
+             "sha1_upper": "sha1", "sha256": "sha256", "sha256_upper": "sha256"}
+    for form, name in forms.items():
+        eq(fields["body.c_" + form]["canary_form"], name, form)
+    f = fields["body.c_n_sha256_lower_value"]
+    eq((f["category"], f["rule"], f["canary_form"]), ("identity.name", "canary", "sha256(lowercase)"), "lowercase digest")
+
+with t.case("canaries negative: other digests, a short canary inside a longer value, a prefix"):
+    rep = audit("--profile", p("canary.yaml"), p("canary.pcap"))
+    fields = {f["path"]: f for f in rep["transmissions"][0]["fields"]}
+    for k in ("n_sha512", "n_md5_other", "n_short_embedded", "n_partial"):
         eq((fields["body.c_" + k]["category"], fields["body.c_" + k]["rule"]), (None, None), k)
 
 with t.case("canaries: URL-encoded in a query string (decoded there), and the transmission's categories"):
@@ -360,7 +370,7 @@ with t.case("canaries: without the profile the same fields are not classified"):
 
 BAD = [("bad-unknown-key.yaml", 5, "unknown key 'colour' in the profile"),
        ("bad-unknown-category.yaml", 7, "disclosed: unknown category 'device.fingerprint'"),
-       ("bad-consent-kind.yaml", 7, "consent rule kind must be consent or withdrawal, not 'agree'"),
+       ("bad-consent-kind.yaml", 7, "consent rule kind must be consent, withdrawal, mandatory_start or mandatory_end, not 'agree'"),
        ("bad-syntax.yaml", 4, "YAML did not find expected ',' or '}' while parsing a flow mapping")]
 for name, line, msg in BAD:
     with t.case(f"profile error {name}: 'file:{line}: {msg}', exit 2, nothing on stdout"):

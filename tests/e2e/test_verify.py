@@ -59,13 +59,38 @@ with t.case("text and Markdown reports list the findings with their evidence"):
     rc, out, _ = run("replay", "--profile", PROFILE, "--format", "text", DEMO, check_rc=1)
     text = out.decode()
     assert "consent at 2024-03-12T08:00:52.064000Z, frame 38 (rule:privacy-agree)" in text, text
-    assert "findings: 19" in text, text
+    rep = json.loads(run("replay", "--profile", PROFILE, "--format", "json", DEMO, check_rc=1)[1])
+    assert "findings: %d" % len(rep["findings"]) in text, text
     assert "after_withdrawal (high, 1)" in text and "log.umeng.com" in text, text
     rc, out, _ = run("replay", "--profile", PROFILE, "--format", "md", DEMO, check_rc=1)
     md = out.decode()
     assert md.startswith("# Privacy audit: LingoUp\n"), md[:100]
     assert "## Consent timeline" in md and "**Withdrawal** at 2024-03-12T08:02:10.491540Z (input 0, frame 99)" in md
-    assert "### 11. undisclosed_recipient (high)" in md, md
+    n = [f["id"] for f in rep["findings"] if f["type"] == "undisclosed_recipient" and f["frame"] == 52][0]
+    assert "### %d. undisclosed_recipient (high)" % n in md, md
     assert "- In Wireshark: `frame.number == 52`" in md, md
+    # the findings as one real table per type, with time, host, organization and legal basis
+    assert "### undisclosed_recipient (high, 2)" in md, md
+    assert "| %d | 2024-03-12T08:00:53.678540Z | api.lingoread.cn | LingoUp Reading |" % n in md, md
+    assert "PIPL art. 17; PIPL art. 23; GB/T 35273-2020 9.2 |" in md, md
+
+with t.case("--lang zh: the text and Markdown reports in Chinese, the law cited by its Chinese name"):
+    rc, out, _ = run("replay", "--lang", "zh", "--profile", PROFILE, "--format", "md", DEMO, check_rc=1)
+    md = out.decode()
+    assert md.startswith("# 个人信息保护审计报告：LingoUp\n"), md[:100]
+    assert "### 未告知的接收方 (高, 2)" in md, md
+    assert "《个人信息保护法》第二十三条：向其他个人信息处理者提供个人信息的" in md, md
+    assert "api.lingoread.cn（LingoUp Reading，关联方）收到了姓名、手机号码" in md, md
+    rc, out, _ = run("replay", "--lang", "zh", "--profile", PROFILE, "--format", "text", DEMO, check_rc=1)
+    text = out.decode()
+    assert "同意 于 2024-03-12T08:00:52.064000Z, 帧 38 (rule:privacy-agree)" in text, text
+    assert "撤回同意后仍收集 (高, 1)" in text, text
+    rc, out, err = run("replay", "--lang", "fr", DEMO, check_rc=2)
+    assert "--lang wants en or zh, not 'fr'" in err, err
+
+with t.case("a CLI time mark prints its time alone, without a frame"):
+    rc, out, _ = run("replay", "--consent-at", "2024-03-12T08:00:52Z", "--format", "text", DEMO, check_rc=(0, 1))
+    text = out.decode()
+    assert "consent at 2024-03-12T08:00:52.000000Z (cli)\n" in text, text
 
 t.done()

@@ -1,18 +1,30 @@
-/* libFuzzer harness for classification: the signature set is loaded once
- * from the source tree; the input is "path\tkey\tvalue" (missing parts are
- * empty), run through the whole matcher and the canary search. */
+/* libFuzzer harness for classification: the signature set and the demo's
+ * profile (for its canaries) are loaded once from the source tree; the
+ * input is "path\tkey\tvalue" (missing parts are empty), run through
+ * classify_field -- the canary search, then the whole matcher -- with and
+ * without a trace and a request time. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
+#include "profile.h"
 #include "signatures.h"
 
 static struct signatures *sigs;
+static struct profile *prof;
+static FILE *devnull;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!sigs && !(sigs = signatures_load(PA_SRCDIR "/signatures", NULL, NULL)))
-		abort(); /* the shipped set must load */
+	if (!sigs) {
+		if (!(sigs = signatures_load(PA_SRCDIR "/signatures", NULL, NULL)))
+			abort(); /* the shipped set must load */
+		if (!(prof = profile_load(PA_SRCDIR "/captures/demo/lingoup.yaml", sigs, NULL, NULL)))
+			abort();
+		devnull = fopen("/dev/null", "w");
+	}
 	char *buf = malloc(size + 1);
 	memcpy(buf, data, size);
 	buf[size] = 0;
@@ -28,9 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		value = buf + size;
 	size_t vlen = size - (size_t)(value - buf);
+	/* the request time from the input's length: known (2024) or unknown */
+	struct field_in f = { path, key, strlen(key), value, vlen, size & 1 ? 1714550400 : 0 };
 	struct classification c;
-	if (signatures_classify(sigs, path, key, strlen(key), value, vlen, &c) && (!c.category || !c.rule))
+	bool hit = classify_field(sigs, size & 2 ? prof : NULL, &f, &c, size & 4 ? devnull : NULL);
+	if (hit && (!c.category || !c.rule))
 		abort();
+	const char *k;
+	signatures_key_of_path(path, &k);
 	signatures_organization(sigs, value);
 	free(buf);
 	return 0;

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	struct profile *p = profile_load(path, sigs, NULL, NULL);
 	if (p) {
-		profile_find_canary(p, (const char *)data, size);
+		profile_find_canary(p, (const char *)data, size, NULL);
 		profile_free(p);
 	}
 	unlink(path);

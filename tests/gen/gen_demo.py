@@ -296,11 +296,11 @@ def build():
              data="device.imei (`imei`), device.oaid (`oaid`), device.android_id (`android_id`, and "
                   "again as Umeng's `device_id`), device.mac (`mac`), device.model (`device_model`; `os_version` is not a "
                   "category). gzip-compressed JSON.",
-             findings="**pre_consent** (account.token, device.imei, device.oaid, device.android_id, "
-                      "device.mac, device.model); **undisclosed_category** (account.token, device.imei, "
+             findings="**pre_consent** (device.imei, device.oaid, device.android_id, "
+                      "device.mac, device.model); **undisclosed_category** (device.imei, "
                       "device.mac, device.model — Umeng is disclosed only for device.oaid and "
-                      "device.android_id; the launch log's `session_id` is a session token); "
-                      "**cleartext_pi**")
+                      "device.android_id; the launch log's `session_id` numbers an analytics session, it "
+                      "is not a credential); **cleartext_pi**")
     c.close("c")
 
     # --- scene 2: push SDK connects over TLS, before consent ---
@@ -352,7 +352,8 @@ def build():
              resp_body=b'{"code":0,"data":[{"id":101,"title":"Unit 1 Greetings"},'
                        b'{"id":102,"title":"Unit 2 Travel"}]}',
              phase="after consent",
-             data="account id (`uid` 10086) and level B1, to the first party",
+             data="account.username (`uid` 10086, the user id the first party assigned: returned to it, "
+                  "not a collection) and level B1, to the first party",
              findings="**cleartext_pi** (profile.language_level: the level B1 in the query, over plain "
                       "HTTP; the first party after consent is otherwise fine)")
     api.close("c")
@@ -367,8 +368,10 @@ def build():
              resp_body=b'{"code":0,"msg":"synced"}',
              phase="after consent",
              data="identity.name (`name`), contact.phone (`phone`), profile.language_level "
-                  "(`english_level`), profile.interests (`interests`), plus the account id (`uid`)",
-             findings="**undisclosed_recipient** (affiliate LingoUp Reading, lingoread.cn — an "
+                  "(`english_level`), profile.interests (`interests`), account.username (`uid`: the first "
+                  "party's user id, now in another organization's hands)",
+             findings="**undisclosed_recipient** (identity.name, contact.phone, account.username, "
+                      "profile.language_level, profile.interests — affiliate LingoUp Reading, lingoread.cn: an "
                       "affiliate is a separate organization and the policy does not disclose it); "
                       "**cleartext_pi**")
     c.close("c")
@@ -523,8 +526,9 @@ def readme(cap, consent, size):
     a("")
     a("## HTTP requests")
     a("")
-    a("Category ids are those of `signatures/categories.yaml`. The app's account id `uid` "
-      "(10086) is not a personal-data category of its own.")
+    a("Category ids are those of `signatures/categories.yaml`. The app's user id `uid` (10086) is "
+      "account.username, a value the first party issued: sent back to the first party it is not a "
+      "collection, sent to anyone else it is (docs/profiles.md, \"Credentials and issued ids\").")
     a("")
     a("*Frame* = the frame that completes the request (what `tshark -o tcp.desegment_tcp_streams:TRUE "
       "-Y http.request` reports). Finding types: pre_consent, pre_consent_contact, "

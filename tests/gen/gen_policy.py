@@ -238,9 +238,10 @@ def canary():
             "must not match; then the canary URL-encoded in a query string." % (CANARY, SHORT_CANARY))
     g.http(0, "api.acme.test", "POST", "/v1/canary", j(body),
            what="`c_raw`, `c_lower`, `c_upper`, `c_embedded`, `c_url`, `c_b64`, `c_b64_nopad`, `c_md5`, `c_md5_upper`, "
-           "`c_sha1`, `c_sha1_upper`, `c_sha256`, `c_sha256_upper`, `c_short`; negatives `c_n_sha512`, "
-           "`c_n_md5_other`, `c_n_sha256_lower_value`, `c_n_short_embedded`, `c_n_partial`",
-           expect="fields `c_*` rule canary, confidence 1.0; `c_n_*` unclassified")
+           "`c_sha1`, `c_sha1_upper`, `c_sha256`, `c_sha256_upper`, `c_short`, `c_n_sha256_lower_value` (the digest of "
+           "the lower-cased value, as ad platforms' advanced matching sends it); negatives `c_n_sha512`, "
+           "`c_n_md5_other`, `c_n_short_embedded`, `c_n_partial`",
+           expect="fields `c_*` rule canary, confidence 1.0, except the other `c_n_*`: unclassified")
     g.http(10, "api.acme.test", "GET", "/v1/search?q=Quokka%20Tester%2042", expect="query.q: rule canary")
     return g
 

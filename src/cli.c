@@ -1,0 +1,279 @@
+/* \summary: what the commands share (cli.h): usage errors, loading the
+ * signature set and the profile, the options `replay` and `capture` both
+ * take (limits, key logs, marks, the device, the filter, the language), and
+ * writing the report. */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "keylog.h"
+#include "log.h"
+#include "policy.h"
+#include "profile.h"
+#include "report.h"
+#include "signatures.h"
+
+const char *usage_command = "replay";
+
+int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
+	return EXIT_ERROR;
+}
+
+bool parse_count(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || v > max || s[0] == '-')
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Loads the signature set, printing its problems; NULL (after printing) on error. */
+struct signatures *load_signatures(const char *dir)
+{
+	int nerr = 0;
+	if (!dir)
+		dir = signatures_default_dir();
+	struct signatures *s = signatures_load(dir, stderr, &nerr);
+	if (!s)
+		log_error("%s: %d problem%s in the signature set", dir, nerr, nerr == 1 ? "" : "s");
+	return s;
+}
+
+bool cli_format_ok(const char *f)
+{
+	return strcmp(f, "json") == 0 || strcmp(f, "text") == 0 || strcmp(f, "md") == 0;
+}
+
+int write_report(FILE *f, struct audit *a, const char *format)
+{
+	if (strcmp(format, "text") == 0)
+		return report_write_text(f, a);
+	if (strcmp(format, "md") == 0)
+		return report_write_md(f, a);
+	return report_write_json(f, a);
+}
+
+/* The audit options replay and capture share (see cli.h). */
+int audit_option(int c, const char *arg, struct audit_options *opt)
+{
+	unsigned long long v;
+	switch (c) {
+	case OPT_MAX_FLOWS:
+		if (!parse_count(arg, 1ULL << 30, &v)) {
+			usage_error("--max-flows wants a positive number, not '%s'", arg);
+			return -1;
+		}
+		opt->flows.max_flows = (size_t)v;
+		return 0;
+	case OPT_MAX_MEMORY:
+		if (!parse_count(arg, 1ULL << 20, &v)) {
+			usage_error("--max-memory wants a positive number of MiB, not '%s'", arg);
+			return -1;
+		}
+		opt->flows.max_memory = (size_t)v << 20;
+		return 0;
+	case OPT_TCP_TIMEOUT:
+	case OPT_UDP_TIMEOUT:
+		if (!parse_count(arg, 86400ULL * 365, &v)) {
+			usage_error("a timeout wants a positive number of seconds, not '%s'", arg);
+			return -1;
+		}
+		*(c == OPT_TCP_TIMEOUT ? &opt->flows.tcp_idle_ns : &opt->flows.udp_idle_ns) = v * 1000000000ULL;
+		return 0;
+	case OPT_FLOWS_ONLY:
+		opt->flows_only = true;
+		return 0;
+	case OPT_REVEAL_VALUES:
+		opt->reveal_values = true;
+		return 0;
+	case OPT_MAX_BODY:
+		if (!parse_count(arg, 4096, &v)) {
+			usage_error("--max-body wants a number of MiB from 1 to 4096, not '%s'", arg);
+			return -1;
+		}
+		opt->max_body = opt->max_decoded = (size_t)v << 20;
+		return 0;
+	default: /* an option getopt refused: it said which */
+		fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
+		return -1;
+	}
+}
+
+/* Loads the app profile, printing its problems; NULL (after printing) on error. */
+struct profile *load_profile(const char *path, const struct signatures *sigs)
+{
+	int nerr = 0;
+	struct profile *p = profile_load(path, sigs, stderr, &nerr);
+	if (!p)
+		log_error("%s: %d problem%s in the profile", path, nerr, nerr == 1 ? "" : "s");
+	return p;
+}
+
+/* Writes the report to f, the opened -o FILE (closed here), or without one
+ * to standard output; with -o and a terminal on standard output the text
+ * summary is shown there too.  Returns 0, or -1 (printed). */
+int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests)
+{
+	int rc = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	if (f) {
+		rc = write_report(f, a, format ? format : "json");
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc < 0)
+			log_error("%s: cannot write report: %s", output, strerror(errno));
+		if (tty && !list_requests)
+			report_write_text(stdout, a);
+	} else if (!list_requests) {
+		rc = write_report(stdout, a, format ? format : tty ? "text" : "json");
+	}
+	if (fflush(stdout) != 0)
+		rc = -1;
+	return rc;
+}
+
+
+/* ---- the options replay and capture share ---- */
+
+static int add_mark(struct cli_common *cc, enum consent_kind kind, const char *when)
+{
+	if (cc->nmarks == CLI_MAX_MARKS)
+		return usage_error("too many marks"), -1;
+	cc->mark_kinds[cc->nmarks] = kind;
+	cc->mark_when[cc->nmarks] = when;
+	snprintf(cc->mark_records[cc->nmarks], sizeof(cc->mark_records[0]), "%s:%s", consent_kind_name(kind), when);
+	cc->mark_list[cc->nmarks] = cc->mark_records[cc->nmarks];
+	cc->nmarks++;
+	return 0;
+}
+
+int cli_common_option(int c, const char *arg, struct cli_common *cc)
+{
+	switch (c) {
+	case OPT_KEYLOG:
+		if (cc->nkeylogs == CLI_MAX_KEYLOGS)
+			return usage_error("too many key logs"), -1;
+		cc->keylogs[cc->nkeylogs++] = arg;
+		return 0;
+	case OPT_CONSENT_AT:
+		return add_mark(cc, CONSENT_GIVEN, arg);
+	case OPT_WITHDRAW_AT:
+		return add_mark(cc, CONSENT_WITHDRAWN, arg);
+	case OPT_MANDATORY_FROM:
+		return add_mark(cc, MANDATORY_START, arg);
+	case OPT_MANDATORY_UNTIL:
+		return add_mark(cc, MANDATORY_END, arg);
+	case OPT_DEVICE:
+		if (!policy_device_spec_ok(arg))
+			return usage_error("--device wants an IPv4, IPv6 or MAC address (aa:bb:cc:dd:ee:ff), not '%s'", arg), -1;
+		if (cc->ndevices == CLI_MAX_DEVICES)
+			return usage_error("too many --device addresses"), -1;
+		cc->devices[cc->ndevices++] = arg;
+		return 0;
+	case OPT_LANG:
+		if (strcmp(arg, "en") != 0 && strcmp(arg, "zh") != 0)
+			return usage_error("--lang wants en or zh, not '%s'", arg), -1;
+		cc->lang = arg;
+		return 0;
+	case 'f':
+		cc->filter = arg;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int cli_join_filter(int n, char **words, struct cli_common *cc)
+{
+	size_t len = 0;
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(words[i]);
+		if (len + l + 2 > sizeof(cc->joined_filter))
+			return usage_error("the filter expression is too long"), -1;
+		if (len)
+			cc->joined_filter[len++] = ' ';
+		memcpy(cc->joined_filter + len, words[i], l);
+		len += l;
+	}
+	cc->joined_filter[len] = 0;
+	if (cc->filter)
+		return usage_error("a filter both with -f and after the options"), -1;
+	cc->filter = cc->joined_filter;
+	return 0;
+}
+
+int cli_check_filter(const struct cli_common *cc)
+{
+	if (!cc->filter)
+		return 0;
+	/* compiled once for Ethernet to catch a typo before any file is read;
+	 * each capture compiles it again for its own link type */
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+	struct bpf_program prog;
+	if (!dead)
+		return 0;
+	int rc = pcap_compile(dead, &prog, cc->filter, 1, PCAP_NETMASK_UNKNOWN);
+	if (rc == 0) {
+		pcap_freecode(&prog);
+	} else if (cli_format_ok(cc->filter)) {
+		usage_error("-f is the BPF filter (as in capture and tshark); the report format is -T or --format");
+	} else {
+		usage_error("bad filter '%s': %s", cc->filter, pcap_geterr(dead));
+	}
+	pcap_close(dead);
+	return rc == 0 ? 0 : -1;
+}
+
+void cli_common_apply(const struct cli_common *cc, struct audit_options *opt)
+{
+	opt->marks = cc->mark_list;
+	opt->nmarks = cc->nmarks;
+	opt->keylog_paths = cc->keylogs;
+	opt->nkeylog_paths = cc->nkeylogs;
+	opt->devices = cc->devices;
+	opt->ndevices = cc->ndevices;
+	opt->filter = cc->filter;
+	opt->lang = cc->lang;
+}
+
+struct keylog *cli_load_keylogs(const struct cli_common *cc)
+{
+	struct keylog *k = keylog_new();
+	if (!k) {
+		log_error("out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < cc->nkeylogs; i++)
+		if (keylog_add_file(k, cc->keylogs[i]) < 0) {
+			keylog_free(k);
+			return NULL;
+		}
+	return k;
+}
+
+int cli_apply_marks(const struct cli_common *cc, struct audit *a)
+{
+	for (size_t i = 0; i < cc->nmarks; i++) {
+		if (!policy_add_cli_mark(a->policy, cc->mark_kinds[i], cc->mark_when[i]))
+			return usage_error("'%s' is neither an RFC 3339 time (2024-03-12T08:00:30Z) nor frame:N",
+					   cc->mark_when[i]), -1;
+		a->marks_pending |= strncmp(cc->mark_when[i], "frame:", 6) == 0;
+	}
+	return 0;
+}
