@@ -443,3 +443,49 @@ def load_all(directory=HERE):
     cats = load_categories()
     files = sorted(glob.glob(os.path.join(directory, "*.yaml")))
     return [load_file(p, cats) for p in files]
+
+
+# ---------------------------------------------------------------------------
+# capture order: each request is sent just after the latest time its payload
+# mentions, so payload timestamps never lie in the request's future.
+
+_ISO = re.compile(r"(2024-05-0[12])[T ](\d\d):(\d\d):(\d\d)")
+
+
+def leaf_epochs(leaf_value, iso):
+    """Epoch seconds a value spells: 10/13/16-digit numbers, or (iso=True)
+    date-times written out, taken as UTC."""
+    import calendar
+    out = []
+    v = leaf_value
+    if re.fullmatch(r"\d{10}(\.\d+)?", v):
+        out.append(float(v))
+    elif re.fullmatch(r"\d{13}", v):
+        out.append(int(v) / 1000.0)
+    elif re.fullmatch(r"\d{16}", v):
+        out.append(int(v) / 1e6)
+    for m in (_ISO.finditer(v) if iso else ()):
+        y, mo, d = (int(x) for x in m.group(1).split("-"))
+        out.append(calendar.timegm((y, mo, d, int(m.group(2)), int(m.group(3)), int(m.group(4)))))
+    return [t for t in out if T0 - 3600 <= t < T0 + 86400]
+
+
+def request_epoch(req):
+    # written-out date-times count only where no epoch number is given: SDKs
+    # that send both (AppLog) write the local time out
+    ts = [t for l in req["leaves"] for t in leaf_epochs(l["value"], False)]
+    if not ts:
+        ts = [t for l in req["leaves"] for t in leaf_epochs(l["value"], True)]
+    return max([T0] + ts) + 1.0
+
+
+def ordered_requests(files):
+    """[(file, request, capture time in ns)] in capture order."""
+    items = sorted(((request_epoch(r), f["sdk"], r["index"], f, r) for f in files for r in f["requests"]),
+                   key=lambda x: x[:3])
+    out, last = [], 0
+    for t, _, _, f, r in items:
+        ns = max(int(t * 10**9), last + 50 * 10**6)  # one connection takes a few ms
+        out.append((f, r, ns))
+        last = ns
+    return out
