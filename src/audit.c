@@ -241,7 +241,8 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 		/* the client's Ethernet address: the sender's, or the receiver's
 		 * when the first packet seen is the server's */
 		const uint8_t *mac = dir == DIR_TO_SERVER ? p.mac_src : p.mac_dst;
-		if (mac) {
+		static const uint8_t none[6];
+		if (mac && memcmp(mac, none, 6) != 0) { /* loopback written as Ethernet has zero addresses */
 			memcpy(f->client_mac, mac, 6);
 			f->has_client_mac = true;
 		}
@@ -498,7 +499,12 @@ static void process_request(struct audit *a, const struct http_request *r, const
 		}
 	}
 	if (t.fields.n <= a->cls_cap) {
-		classify_request(a->opt.sigs, a->opt.profile, &t.fields, t.ts_ns / 1000000000ULL, a->cls, &rc);
+		char path[512]; /* the path alone: whose its top-level fields are */
+		size_t pl = 0;
+		while (pl < t.uri_len && pl + 1 < sizeof(path) && t.uri[pl] != '?')
+			path[pl] = t.uri[pl], pl++;
+		path[pl] = 0;
+		classify_request(a->opt.sigs, a->opt.profile, &t.fields, t.ts_ns / 1000000000ULL, path, a->cls, &rc);
 		t.cls = a->cls;
 	} else {
 		memset(&rc, 0, sizeof(rc)); /* out of memory: the fields are listed unclassified */

@@ -38,12 +38,12 @@ static uint64_t fnv1a(const char *p, size_t n)
 }
 
 void classify_request(const struct signatures *sigs, const struct profile *profile, const struct field_list *fl,
-		      uint64_t ts_s, struct classification *cls, struct request_class *rc)
+		      uint64_t ts_s, const char *uri_path, struct classification *cls, struct request_class *rc)
 {
 	memset(rc, 0, sizeof(*rc));
 	for (size_t i = 0; i < fl->n; i++) {
 		const struct field *fd = &fl->v[i];
-		struct field_in in = { fd->path, fd->key, strlen(fd->key), fd->value, fd->value_len, ts_s };
+		struct field_in in = { fd->path, fd->key, strlen(fd->key), fd->value, fd->value_len, ts_s, uri_path };
 		struct classification *c = &cls[i];
 		if (!classify_field(sigs, profile, &in, c, NULL) || !sigs)
 			continue;

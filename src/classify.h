@@ -46,6 +46,6 @@ struct request_class {
 /* Classifies every field of fl into cls[0..fl->n) (category NULL when
  * unclassified) and summarises them into *rc. */
 void classify_request(const struct signatures *sigs, const struct profile *profile, const struct field_list *fl,
-		      uint64_t ts_s, struct classification *cls, struct request_class *rc);
+		      uint64_t ts_s, const char *uri_path, struct classification *cls, struct request_class *rc);
 
 #endif

@@ -39,6 +39,7 @@ enum {
 	OPT_LANG,
 	OPT_PATH,
 	OPT_AT,
+	OPT_URI,
 };
 
 #include "profile.h"

@@ -134,13 +134,27 @@ int cmd_verify(int argc, char **argv, const char *self)
 		argv_add(v, &n, cap, "--keylog");
 		argv_add(v, &n, cap, json_string_value(m));
 	}
+	static const struct {
+		const char *kind, *opt;
+	} mark_opts[] = { { "consent:", "--consent-at" }, { "withdrawal:", "--withdraw-at" },
+			  { "mandatory_start:", "--mandatory-from" }, { "mandatory_end:", "--mandatory-until" } };
 	json_array_foreach(json_object_get(opts, "marks"), i, m) {
 		const char *s = json_string_value(m);
-		if (!s)
+		for (size_t k = 0; s && k < sizeof(mark_opts) / sizeof(*mark_opts); k++)
+			if (strncmp(s, mark_opts[k].kind, strlen(mark_opts[k].kind)) == 0) {
+				argv_add(v, &n, cap, mark_opts[k].opt);
+				argv_add(v, &n, cap, s + strlen(mark_opts[k].kind));
+			}
+	}
+	json_array_foreach(json_object_get(opts, "devices"), i, m) {
+		if (!json_string_value(m))
 			continue;
-		bool consent = strncmp(s, "consent:", 8) == 0;
-		argv_add(v, &n, cap, consent ? "--consent-at" : "--withdraw-at");
-		argv_add(v, &n, cap, strchr(s, ':') + 1);
+		argv_add(v, &n, cap, "--device");
+		argv_add(v, &n, cap, json_string_value(m));
+	}
+	if (json_str_at(opts, "filter")) {
+		argv_add(v, &n, cap, "--filter");
+		argv_add(v, &n, cap, json_str_at(opts, "filter"));
 	}
 	if (json_is_true(json_object_get(opts, "reveal_values")))
 		argv_add(v, &n, cap, "--reveal-values");

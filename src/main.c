@@ -96,16 +96,18 @@ static const char usage_replay[] =
 static const char usage_signatures[] =
 	"usage: privaudit signatures check [DIR]\n"
 	"       privaudit signatures explain [--signatures DIR] [--profile APP.yaml]\n"
-	"                [--path PATH | --key KEY] [--at TIME] VALUE\n"
+	"                [--path PATH | --key KEY] [--at TIME] [--uri URI] VALUE\n"
 	"       privaudit signatures classify [--signatures DIR] [--profile APP.yaml]\n"
-	"                [--at TIME] < FIELDS.tsv\n"
+	"                [--at TIME] [--uri URI] < FIELDS.tsv\n"
 	"\n"
 	"check    validates every file of the signature set (default: the installed\n"
 	"         set); prints one `file:line: message` per problem, exit 2 if any\n"
 	"explain  runs the classification replay runs on one field (its full PATH,\n"
 	"         e.g. body.request.hwid; --key KEY means body.KEY) and shows each\n"
 	"         step and the verdict; TIME (RFC 3339) is the request's time, which\n"
-	"         tells timestamps from ids; --profile adds its canaries\n"
+	"         tells timestamps from ids; URI the request's target, whose path\n"
+	"         says whose top-level fields are (POST /v1/user/profile);\n"
+	"         --profile adds its canaries\n"
 	"classify reads lines `path<TAB>key<TAB>value` and writes for each\n"
 	"         `category<TAB>rule<TAB>confidence<TAB>hashed` (`none` when not\n"
 	"         classified, `-` when not hashed)\n";
@@ -128,6 +130,7 @@ static bool parse_at(const char *arg, uint64_t *ts_s)
 struct sig_args {
 	const char *dir, *profile_path, *key, *path, *value;
 	uint64_t ts_s;
+	char uri_path[1024]; /* --uri: the request's path, as replay gives it */
 };
 
 static int parse_sig_args(int argc, char **argv, struct sig_args *sa, bool want_value)
@@ -138,6 +141,7 @@ static int parse_sig_args(int argc, char **argv, struct sig_args *sa, bool want_
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "at", required_argument, NULL, OPT_AT },
+		{ "uri", required_argument, NULL, OPT_URI },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -153,6 +157,8 @@ static int parse_sig_args(int argc, char **argv, struct sig_args *sa, bool want_
 			sa->path = optarg;
 		else if (c == OPT_AT && !parse_at(optarg, &sa->ts_s))
 			return usage_error("--at wants an RFC 3339 time, not '%s'", optarg);
+		else if (c == OPT_URI)
+			snprintf(sa->uri_path, sizeof(sa->uri_path), "%.*s", (int)strcspn(optarg, "?"), optarg);
 		else if (c != OPT_AT)
 			return usage_error("%s", "unknown option for this signatures command");
 	}
@@ -168,7 +174,7 @@ static int parse_sig_args(int argc, char **argv, struct sig_args *sa, bool want_
 
 /* `classify`: path TAB key TAB value lines in, category TAB rule TAB
  * confidence TAB hashed lines out, by the function replay runs. */
-static void classify_lines(const struct signatures *s, const struct profile *p, uint64_t ts_s)
+static void classify_lines(const struct signatures *s, const struct profile *p, uint64_t ts_s, const char *uri)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -184,7 +190,7 @@ static void classify_lines(const struct signatures *s, const struct profile *p, 
 		}
 		*key++ = 0;
 		*value++ = 0;
-		struct field_in f = { line, key, strlen(key), value, (size_t)(line + n - value), ts_s };
+		struct field_in f = { line, key, strlen(key), value, (size_t)(line + n - value), ts_s, uri };
 		struct classification c;
 		if (classify_field(s, p, &f, &c, NULL))
 			printf("%s\t%s\t%.2f\t%s\n", c.category->id, c.rule, c.confidence,
@@ -228,7 +234,7 @@ static int cmd_signatures(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (!explain) {
-		classify_lines(s, p, sa.ts_s);
+		classify_lines(s, p, sa.ts_s, sa.uri_path[0] ? sa.uri_path : NULL);
 	} else {
 		/* --key K alone stands for a top-level body field, body.K */
 		char path[1024];
@@ -238,7 +244,8 @@ static int cmd_signatures(int argc, char **argv)
 		size_t klen = signatures_key_of_path(fp, &key);
 		printf("field %s, key '%.*s'%s\n", fp, (int)klen, key, sa.ts_s ? "" : " (no --at: any time from 2001 "
 		       "to 2100 counts as a timestamp)");
-		struct field_in f = { fp, key, klen, sa.value, strlen(sa.value), sa.ts_s };
+		struct field_in f = { fp, key, klen, sa.value, strlen(sa.value), sa.ts_s,
+				      sa.uri_path[0] ? sa.uri_path : NULL };
 		struct classification c;
 		if (classify_field(s, p, &f, &c, stdout))
 			printf("=> %s (%s, %s), rule %s, confidence %.2f%s%s\n", c.category->id, c.category->en,

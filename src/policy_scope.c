@@ -250,11 +250,22 @@ static struct candidate *candidate(struct candidates *c, const struct ip_addr *a
 	return x;
 }
 
+static bool is_loopback(const struct ip_addr *a)
+{
+	static const uint8_t loop[16] = { [15] = 1 };
+	return ip_addr_is_v4(a) ? a->b[12] == 127 : memcmp(a->b, loop, 16) == 0;
+}
+
+/* The device: a local address over a public one, a real interface's over
+ * loopback (a host talking to itself), then the most flows and lookups. */
 static bool better(const struct candidate *a, const struct candidate *b)
 {
 	bool la = is_local(&a->addr), lb = is_local(&b->addr);
 	if (la != lb)
 		return la;
+	bool pa = is_loopback(&a->addr), pb = is_loopback(&b->addr);
+	if (pa != pb)
+		return pb;
 	if (a->flows + a->dns != b->flows + b->dns)
 		return a->flows + a->dns > b->flows + b->dns;
 	return memcmp(a->addr.b, b->addr.b, 16) < 0;

@@ -41,7 +41,8 @@ size_t signatures_normalise_key(const char *key, size_t n, char *out, size_t cap
 
 /* The key without its first word when that word is a common prefix
  * (user_phone -> phone, uName -> name); 0 when there is none. */
-static size_t strip_prefix(const struct signatures *s, const char *key, size_t n, char *out, size_t cap)
+static size_t strip_prefix(const struct signatures *s, const char *key, size_t n, char *out, size_t cap,
+			   char prefix[KEY_MAX])
 {
 	char tmp[KEY_MAX * 2];
 	size_t k = 0;
@@ -60,6 +61,8 @@ static size_t strip_prefix(const struct signatures *s, const char *key, size_t n
 		known = strcmp(s->prefixes[p], tmp) == 0;
 	if (!known)
 		return 0;
+	if (prefix)
+		memcpy(prefix, tmp, k + 1);
 	while (i < n && (key[i] == '_' || key[i] == '-' || key[i] == '.'))
 		i++;
 	return signatures_normalise_key(key + i, n - i, out, cap);
@@ -145,8 +148,8 @@ static bool parent_in(char **list, size_t n, const char *parent, size_t plen)
 
 #define MAX_WORDS 12
 
-/* The words of a key, lower case, without digits at their ends:
- * displayCids -> display, cids; imei_md5 -> imei, md5. */
+/* The words of a key, lower case: displayCids -> display, cids;
+ * imei_md5 -> imei, md5 (digits stay: md5 and sha256 are words). */
 static size_t key_words(const char *key, size_t n, char w[][KEY_MAX], size_t max)
 {
 	char tmp[KEY_MAX * 2];
@@ -169,9 +172,10 @@ static size_t key_words(const char *key, size_t n, char w[][KEY_MAX], size_t max
 	tmp[k] = 0;
 	for (char *save = NULL, *t = strtok_r(tmp, "_", &save); t && nw < max; t = strtok_r(NULL, "_", &save)) {
 		size_t l = strlen(t);
-		while (l && t[l - 1] >= '0' && t[l - 1] <= '9')
-			l--;
-		if (!l || l >= KEY_MAX)
+		bool digits = true;
+		for (size_t i = 0; i < l && digits; i++)
+			digits = t[i] >= '0' && t[i] <= '9';
+		if (digits || l >= KEY_MAX)
 			continue;
 		memcpy(w[nw], t, l);
 		w[nw++][l] = 0;
@@ -179,17 +183,22 @@ static size_t key_words(const char *key, size_t n, char w[][KEY_MAX], size_t max
 	return nw;
 }
 
-/* Is w in the set, also as a plural (cids for cid)? */
+/* Is w in the set, also without trailing digits (phone2) or as a plural
+ * (cids for cid)? */
 static bool word_in(const struct smap *set, const char *w)
 {
 	if (smap_get(set, w) >= 0)
 		return true;
+	char base[KEY_MAX];
 	size_t l = strlen(w);
-	if (l > 2 && w[l - 1] == 's') {
-		char sing[KEY_MAX];
-		memcpy(sing, w, l - 1);
-		sing[l - 1] = 0;
-		return smap_get(set, sing) >= 0;
+	memcpy(base, w, l + 1);
+	while (l && base[l - 1] >= '0' && base[l - 1] <= '9')
+		base[--l] = 0;
+	if (l && base[l] == 0 && l != strlen(w) && smap_get(set, base) >= 0)
+		return true;
+	if (l > 2 && base[l - 1] == 's') {
+		base[l - 1] = 0;
+		return smap_get(set, base) >= 0;
 	}
 	return false;
 }
@@ -248,6 +257,25 @@ static bool key_not_personal(const struct signatures *s, char kw[][KEY_MAX], siz
 	return false;
 }
 
+/* The words of a request path's segments: /v1/user-profile/edit -> v, user,
+ * profile, edit (the query is not part of it). */
+static size_t uri_words(const char *path, char w[][KEY_MAX], size_t max)
+{
+	size_t n = 0;
+	const char *p = path;
+	while (*p && *p != '?' && *p != '#' && n < max) {
+		while (*p == '/')
+			p++;
+		const char *e = p;
+		while (*e && *e != '/' && *e != '?' && *e != '#')
+			e++;
+		if (e > p)
+			n += key_words(p, (size_t)(e - p), w + n, max - n);
+		p = e;
+	}
+	return n;
+}
+
 static bool parent_not_personal(const struct signatures *s, char pw[][KEY_MAX], size_t np)
 {
 	for (size_t i = 0; i < np; i++)
@@ -266,6 +294,8 @@ struct match {
 	bool timestamp;           /* the value is an epoch time near the request's */
 	enum hash_kind digest;    /* the value looks like a digest */
 	bool parent_np;           /* personal key rules do not apply under this parent */
+	char uri_words[MAX_WORDS][KEY_MAX]; /* a top-level field's context: the words of the request's path */
+	size_t nuri;
 	FILE *trace;
 };
 
@@ -295,12 +325,35 @@ static const char *value_check(const struct signatures *s, const struct field_ru
 	return NULL;
 }
 
+/* The index of the path's last array element (body.extinfo[5] -> 5), or -1. */
+static long last_index(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+	if (n < 3 || path[n - 1] != ']')
+		return -1;
+	size_t i = n - 1;
+	long v = 0, scale = 1;
+	while (i > 0 && path[i - 1] >= '0' && path[i - 1] <= '9' && scale < 100000000) {
+		v += (path[i - 1] - '0') * scale;
+		scale *= 10;
+		i--;
+	}
+	return i > 0 && path[i - 1] == '[' && i < n - 1 ? v : -1;
+}
+
 static const char *context_check(const struct match *m, const struct field_rule *r)
 {
+	if (r->at_index >= 0 && last_index(m->f->path) != r->at_index)
+		return "the field is not at the array position the rule names";
 	if (r->nnot && parent_in(r->not_under, r->nnot, m->parent, m->plen))
 		return "the field sits under a parent the rule excludes";
-	if (r->nonly && !parent_in(r->only_under, r->nonly, m->parent, m->plen))
+	if (r->nonly && !parent_in(r->only_under, r->nonly, m->parent, m->plen)) {
+		/* a top-level field of POST /v1/user/profile is the user's */
+		for (size_t i = 0; i < m->nuri; i++)
+			if (parent_in(r->only_under, r->nonly, m->uri_words[i], strlen(m->uri_words[i])))
+				return NULL;
 		return "the field does not sit under a parent the rule requires";
+	}
 	if (r->category && m->parent_np && !r->nonly)
 		return "the parent names something that is not a person (normalise.yaml not_personal_parents)";
 	return NULL;
@@ -322,15 +375,20 @@ static bool hit(const struct match *m, const struct field_rule *r, enum hash_kin
 
 enum key_result { KEY_NONE, KEY_HIT, KEY_STOP };
 
-/* The key rules for `key` (normalised), in order: the first that applies
- * classifies the field, a `none` rule stops the search. */
+/* The key rules for `key` (normalised): first those that name the parent
+ * they need (ud.db is a birth date, device.id a device's id), then the
+ * others, each in file order.  The first that applies classifies the
+ * field; a `none` rule stops the search. */
 static enum key_result match_key(const struct match *m, const char *key, bool digest_only, struct classification *out)
 {
 	const struct signatures *s = m->s;
 	const struct field_in *f = m->f;
-	int i = smap_get(&s->key_index, key);
+	int head = smap_get(&s->key_index, key);
+	for (int pass = 0, i = head; pass < 2; pass++, i = head)
 	for (; i >= 0; i = s->key_chain_next[i]) {
 		const struct field_rule *r = &s->rules[s->key_chain_rule[i]];
+		if ((r->nonly > 0) != (pass == 0))
+			continue;
 		const char *why = context_check(m, r);
 		if (why) {
 			tracef(m, "no  %s (%s:%u): %s", r->id, r->file, r->line, why);
@@ -400,27 +458,63 @@ static bool match_values(const struct match *m, const size_t *list, size_t n, co
 	return false;
 }
 
-/* The key without its hash words (imei_md5 -> imei, hashedEmail -> email),
- * normalised; 0 when it has none or nothing else. */
-static size_t key_without_hash_words(const struct signatures *s, char kw[][KEY_MAX], size_t nk, char *out, size_t cap)
+/* Words from..n of kw, normalised as one key. */
+static size_t join_words(char kw[][KEY_MAX], size_t from, size_t n, char *out, size_t cap)
 {
 	char joined[KEY_MAX * 2];
-	size_t n = 0, dropped = 0;
-	for (size_t i = 0; i < nk; i++) {
-		if (smap_get(&s->hash_words, kw[i]) >= 0) {
-			dropped++;
-			continue;
-		}
+	size_t len = 0;
+	for (size_t i = from; i < n; i++) {
 		size_t l = strlen(kw[i]);
-		if (n + l + 1 >= sizeof(joined))
+		if (len + l + 1 >= sizeof(joined))
 			break;
-		memcpy(joined + n, kw[i], l);
-		n += l;
-		joined[n++] = '_';
+		memcpy(joined + len, kw[i], l);
+		len += l;
+		joined[len++] = '_';
 	}
-	if (!dropped || !n)
-		return 0;
-	return signatures_normalise_key(joined, n, out, cap);
+	return len ? signatures_normalise_key(joined, len, out, cap) : 0;
+}
+
+/* The key without its hash words (imei_md5 -> imei, hashedEmail -> email)
+ * into kw (shortened in place); false when it has none or nothing else. */
+static bool drop_hash_words(const struct signatures *s, char kw[][KEY_MAX], size_t *nk)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < *nk; i++)
+		if (smap_get(&s->hash_words, kw[i]) < 0 && n++ != i)
+			memcpy(kw[n - 1], kw[i], KEY_MAX);
+	bool dropped = n < *nk;
+	*nk = n;
+	return dropped && n;
+}
+
+/* A vendor's words before a known key: x_crashlytics_installation_id is
+ * installation_id, af_email is email.  The key rules are tried on ever
+ * shorter tails; a tail of one word only after a single dropped word (the
+ * strip_prefixes do that for common ones).  Only for keys that do not name
+ * something not personal (event_name is not a name), and not past a word
+ * that is a thing rather than a person (voice_gender is a voice's). */
+static enum key_result match_tails(const struct match *m, char kw[][KEY_MAX], size_t nk, bool digest_only,
+				   struct classification *out)
+{
+	for (size_t from = 1; from < nk; from++) {
+		/* voice_gender is the voice's: the words of a parent that is no
+		 * person stop the search as that parent would */
+		if (word_in(&m->s->not_personal_parents, kw[from - 1]))
+			return KEY_NONE;
+		if (nk - from < 2 && from > 1)
+			break;
+		char tail[KEY_MAX];
+		if (!join_words(kw, from, nk, tail, sizeof(tail)))
+			continue;
+		if (nk - from == 1 && word_in(&m->s->generic_keys, kw[from]))
+			break; /* goal_id is not an id of the person the parent names */
+		enum key_result r = match_key(m, tail, digest_only, out);
+		if (r != KEY_NONE) {
+			tracef(m, "matched on the key's last words '%s'", tail);
+			return r;
+		}
+	}
+	return KEY_NONE;
 }
 
 bool signatures_classify(const struct signatures *s, const struct field_in *f, struct classification *out,
@@ -436,7 +530,8 @@ bool signatures_classify(const struct signatures *s, const struct field_in *f, s
 	char kw[MAX_WORDS][KEY_MAX], pw[MAX_WORDS][KEY_MAX];
 	size_t klen = signatures_normalise_key(f->key, f->key_len, k, sizeof(k));
 	m.plen = f->path ? parent_of(f->path, m.parent, sizeof(m.parent)) : (m.parent[0] = 0, 0);
-	size_t slen = klen ? strip_prefix(s, f->key, f->key_len, stripped, sizeof(stripped)) : 0;
+	char prefix[KEY_MAX];
+	size_t slen = klen ? strip_prefix(s, f->key, f->key_len, stripped, sizeof(stripped), prefix) : 0;
 	if (!slen)
 		stripped[0] = 0;
 	size_t nk = key_words(f->key, f->key_len, kw, MAX_WORDS);
@@ -444,6 +539,8 @@ bool signatures_classify(const struct signatures *s, const struct field_in *f, s
 	const char *np_word = NULL;
 	bool key_np = key_not_personal(s, kw, nk, pw, np, &np_word);
 	m.parent_np = parent_not_personal(s, pw, np);
+	if (f->uri_path && (!np || (np == 1 && (strcmp(pw[0], "body") == 0 || strcmp(pw[0], "query") == 0))))
+		m.nuri = uri_words(f->uri_path, m.uri_words, MAX_WORDS);
 	m.timestamp = value_is_recent_epoch(f->value, f->value_len, f->ts_s);
 	m.digest = value_hash_kind(f->value, f->value_len);
 	tracef(&m, "key '%.*s' normalises to '%s'%s%s%s; parent '%s'", (int)f->key_len, f->key, k,
@@ -473,15 +570,31 @@ bool signatures_classify(const struct signatures *s, const struct field_in *f, s
 		return true;
 	/* 3. the key (a `none` rule ends the search) */
 	enum key_result kr = klen ? match_key(&m, k, false, out) : KEY_NONE;
-	if (kr == KEY_NONE && slen)
-		kr = match_key(&m, stripped, false, out);
-	if (kr == KEY_NONE && m.digest) {
+	if (kr == KEY_NONE && slen) {
+		/* the prefix says whose it is, as a parent would: user_name is the
+		 * user's name, device_name the device's */
+		struct match mp = m;
+		mp.plen = strlen(prefix);
+		memcpy(mp.parent, prefix, mp.plen + 1);
+		kr = match_key(&mp, stripped, false, out);
+		if (kr == KEY_NONE)
+			kr = match_key(&m, stripped, false, out);
+	}
+	/* a digest: what the key says it hashes (imei_md5, af_email_sha256) */
+	char hw[MAX_WORDS][KEY_MAX];
+	size_t nh = nk;
+	memcpy(hw, kw, sizeof(hw));
+	if (kr == KEY_NONE && m.digest && drop_hash_words(s, hw, &nh)) {
 		char bare[KEY_MAX];
-		if (key_without_hash_words(s, kw, nk, bare, sizeof(bare))) {
+		if (join_words(hw, 0, nh, bare, sizeof(bare))) {
 			tracef(&m, "without its hash words the key is '%s'", bare);
 			kr = match_key(&m, bare, true, out);
+			if (kr == KEY_NONE)
+				kr = match_tails(&m, hw, nh, true, out);
 		}
 	}
+	if (kr == KEY_NONE && !key_np)
+		kr = match_tails(&m, kw, nk, false, out);
 	if (kr != KEY_NONE)
 		return kr == KEY_HIT;
 	/* 4. the other value rules */

@@ -54,6 +54,8 @@ struct field_in {
 	const char *value;
 	size_t value_len;
 	uint64_t ts_s;     /* the request's time (epoch seconds), to tell timestamps; 0: unknown */
+	const char *uri_path; /* the request's path (/v1/user/profile): whose its top-level
+			       * fields are, as a parent would say; NULL: unknown */
 };
 
 struct signatures;

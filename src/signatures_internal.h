@@ -29,6 +29,7 @@ struct field_rule {
 	bool identifies;                 /* value rule tried before key rules: the value says what it is */
 	bool timestamps;                 /* an epoch time is a value this rule takes (a birth date) */
 	bool issued;                     /* the value is an id a service assigned (a user id) */
+	long at_index;                   /* a positional array's element: its index, or -1 */
 	char *pattern;
 	pcre2_code *re;
 	char *validator_name;

@@ -214,7 +214,7 @@ static void load_rules(struct signatures *s, struct ydoc *d, const char *file)
 	s->rules = v;
 	static const char *const known[] = { "id", "category", "keys", "not_under", "only_under", "containers",
 					     "except_keys", "identifies", "value", "validator", "length",
-					     "confidence", "timestamps", "issued", "note", NULL };
+					     "confidence", "timestamps", "issued", "at_index", "note", NULL };
 	for (size_t i = 0; i < n; i++) {
 		ynode *r = ynode_item(d, list, i);
 		ynode *k, *val;
@@ -255,6 +255,16 @@ static void load_rules(struct signatures *s, struct ydoc *d, const char *file)
 		fr->except_keys = string_list(d, ynode_get(d, r, "except_keys"), &fr->nexcept, true);
 		fr->timestamps = yaml_flag(d, r, "timestamps");
 		fr->issued = yaml_flag(d, r, "issued");
+		fr->at_index = -1;
+		const char *at = ynode_str(ynode_get(d, r, "at_index"));
+		if (at) {
+			char *end;
+			long idx = strtol(at, &end, 10);
+			if (*end || idx < 0 || idx > 1000000)
+				ydoc_error(d, ynode_get(d, r, "at_index"), "at_index must be an array index (0 ...)");
+			else
+				fr->at_index = idx;
+		}
 		const char *ident = ynode_str(ynode_get(d, r, "identifies"));
 		fr->identifies = ident && strcmp(ident, "true") == 0;
 		if (ident && !fr->identifies && strcmp(ident, "false") != 0)
@@ -468,8 +478,8 @@ static void compute_hash(struct signatures *s)
 				dbuf_append_byte(&b, ',');
 			}
 		}
-		snprintf(num, sizeof(num), "\t%d%d%d\t%zu\t%zu\t%.3f\t", r->identifies, r->timestamps, r->issued, r->min_len,
-			 r->max_len, r->confidence);
+		snprintf(num, sizeof(num), "\t%d%d%d\t%ld\t%zu\t%zu\t%.3f\t", r->identifies, r->timestamps, r->issued,
+			 r->at_index, r->min_len, r->max_len, r->confidence);
 		dbuf_append_str(&b, num);
 		dbuf_append_str(&b, r->pattern ? r->pattern : "");
 		dbuf_append_byte(&b, '\t');

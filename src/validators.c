@@ -362,6 +362,9 @@ static const struct {
 	{ "not_empty", valid_not_empty },
 	{ "model", valid_model },
 	{ "person_name", valid_person_name },
+	{ "cn_person_name", valid_cn_person_name },
+	{ "latitude_scaled", valid_latitude_scaled },
+	{ "longitude_scaled", valid_longitude_scaled },
 };
 
 validator_fn validator_find(const char *name)
@@ -515,3 +518,23 @@ bool value_is_recent_epoch(const char *v, size_t n, uint64_t ref_s)
 		return t >= 1000000000ULL && t < 4102444800ULL;
 	return t + 5 * year >= ref_s && t <= ref_s + year;
 }
+
+bool valid_cn_person_name(const char *v, size_t n)
+{
+	size_t han = han_chars(v, n);
+	return han >= 2 && han <= 4 && valid_person_name(v, n);
+}
+
+/* Degrees times 10^6 or 10^7 as an integer (Sensors' $latitude 39908722,
+ * Google's E7): at least 6 digits, within range at one of the scales. */
+static bool scaled_degrees(const char *v, size_t n, long limit)
+{
+	size_t i = n && v[0] == '-';
+	if (n - i < 6 || n - i > 11 || !all_digits(v + i, n - i))
+		return false;
+	/* within range at the finer scale is within range at one of them */
+	return strtoll(v + i, NULL, 10) <= limit * 10000000LL;
+}
+
+bool valid_latitude_scaled(const char *v, size_t n) { return scaled_degrees(v, n, 90); }
+bool valid_longitude_scaled(const char *v, size_t n) { return scaled_degrees(v, n, 180); }

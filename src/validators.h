@@ -34,7 +34,10 @@ bool valid_iccid(const char *v, size_t n);        /* 89..., 19-20 digits, Luhn *
 bool valid_imsi(const char *v, size_t n);         /* 15 digits, plausible MCC */
 bool valid_not_empty(const char *v, size_t n);    /* not empty, a null word, all zeros or already masked */
 bool valid_ip_list(const char *v, size_t n);      /* X-Forwarded-For: addresses separated by commas */
-bool valid_model(const char *v, size_t n);        /* a device model: has a digit, no spaces at the ends */
+bool valid_model(const char *v, size_t n);
+bool valid_cn_person_name(const char *v, size_t n); /* 2-4 Han characters after a common surname */
+bool valid_latitude_scaled(const char *v, size_t n);  /* degrees x 10^6 or 10^7 as an integer */
+bool valid_longitude_scaled(const char *v, size_t n);        /* a device model: has a digit, no spaces at the ends */
 bool valid_person_name(const char *v, size_t n);  /* 2-4 Han characters after a common surname, or 1-4
 						   * capitalised Latin words */
 

@@ -586,7 +586,8 @@ def read_until(fd, pattern, buf, timeout=15):
             buf[0] += data.decode("utf-8", "replace")
 
 
-with t.case("terminal: key c and key w mark, a status line refreshes, Ctrl-C stops, the terminal is restored"):
+with t.case("terminal: keys c, w, m, h and SIGRTMIN, SIGRTMIN+1 mark, a status line refreshes, Ctrl-C stops, "
+            "the terminal is restored"):
     d = os.path.join(tmp, "tty")
     os.mkdir(d)
     os.chmod(d, 0o777)
@@ -596,7 +597,8 @@ with t.case("terminal: key c and key w mark, a status line refreshes, Ctrl-C sto
                              "-w", os.path.join(d, "s.pcapng"), "-o", os.path.join(d, "r.json")])
     buf = [""]
     try:
-        read_until(fd, r"capturing on lo .*c: consent, w: withdrawal, Ctrl-C: stop", buf)
+        read_until(fd, r"capturing on lo .*c: consent, w: withdrawal, m: mandatory step starts, h: home screen "
+                       r"reached, Ctrl-C: stop", buf)
         curl("api.example.test", "/v1/register", body=REGISTER)
         read_until(fd, r"cleartext_pi +api\.example\.test", buf)
         read_until(fd, r"\r\d+ packets  \d+ flows  1 requests  2 findings  0 dropped\x1b\[K", buf)
@@ -604,7 +606,15 @@ with t.case("terminal: key c and key w mark, a status line refreshes, Ctrl-C sto
         read_until(fd, r"consent +\(key c\)", buf)
         os.write(fd, b"w")
         read_until(fd, r"withdrawal +\(key w\)", buf)
-        assert "cw" not in buf[0], "keys are not echoed"
+        os.write(fd, b"m")
+        read_until(fd, r"mandatory_start +\(key m\)", buf)
+        os.write(fd, b"h")
+        read_until(fd, r"mandatory_end +\(key h\)", buf)
+        os.kill(pid, signal.SIGRTMIN)
+        read_until(fd, r"mandatory_start +\(SIGRTMIN\)", buf)
+        os.kill(pid, signal.SIGRTMIN + 1)
+        read_until(fd, r"mandatory_end +\(SIGRTMIN\+1\)", buf)
+        assert "cw" not in buf[0] and "mh" not in buf[0], "keys are not echoed"
         attrs = termios.tcgetattr(fd)
         assert not attrs[3] & (termios.ICANON | termios.ECHO), "single keys, no echo, while capturing"
         os.write(fd, b"\x03")  # Ctrl-C: the terminal sends SIGINT
@@ -616,7 +626,15 @@ with t.case("terminal: key c and key w mark, a status line refreshes, Ctrl-C sto
         assert "Sanitizer" not in buf[0] and "runtime error:" not in buf[0], buf[0][-3000:]
         rep = json.load(open(os.path.join(d, "r.json")))
         eq([(e["kind"], e["source"]) for e in rep["consent"]["events"]],
-           [("consent", "capture"), ("withdrawal", "capture")], "events")
+           [("consent", "capture"), ("withdrawal", "capture"), ("mandatory_start", "capture"),
+            ("mandatory_end", "capture"), ("mandatory_start", "capture"), ("mandatory_end", "capture")], "events")
+        ev = rep["consent"]["events"]
+        eq([(w["start"]["ts"], w["end"]["ts"]) for w in rep["consent"]["mandatory_windows"]],
+           [(ev[2]["ts"], ev[3]["ts"]), (ev[4]["ts"], ev[5]["ts"])], "two mandatory windows")
+        # the session file carries the marks: its replay has the same windows
+        rc, out, _ = run("replay", "--profile", PROFILE, "--format", "json", os.path.join(d, "s.pcapng"),
+                         check_rc=(0, 1))
+        eq(json.loads(out)["consent"], rep["consent"], "replayed marks")
     finally:
         try:
             os.kill(pid, signal.SIGKILL)

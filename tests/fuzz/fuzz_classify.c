@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		value = buf + size;
 	size_t vlen = size - (size_t)(value - buf);
 	/* the request time from the input's length: known (2024) or unknown */
-	struct field_in f = { path, key, strlen(key), value, vlen, size & 1 ? 1714550400 : 0 };
+	struct field_in f = { path, key, strlen(key), value, vlen, size & 1 ? 1714550400 : 0,
+			      size & 8 ? "/v1/user-profile/edit" : NULL };
 	struct classification c;
 	bool hit = classify_field(sigs, size & 2 ? prof : NULL, &f, &c, size & 4 ? devnull : NULL);
 	if (hit && (!c.category || !c.rule))

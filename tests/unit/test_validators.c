@@ -117,7 +117,7 @@ static void test_every_validator_is_named(void **state)
 	size_t n = 0;
 	for (const char *const *v = validator_names(); *v; v++, n++)
 		assert_non_null(validator_find(*v));
-	assert_int_equal(n, 21);
+	assert_int_equal(n, 24);
 	assert_null(validator_find("no_such_validator"));
 }
 
