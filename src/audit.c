@@ -205,7 +205,13 @@ static void note_frame(struct audit *a, uint64_t frame, uint64_t ts_ns)
 {
 	struct input_record *in = &a->inputs[a->cur_input];
 	if (in->frames == 0)
-		in->first_ts_ns = ts_ns;
+		in->first_ts_ns = in->max_ts_ns = ts_ns;
+	if (ts_ns < in->max_ts_ns) { /* the capture's clock went back: evidence a reader should know of */
+		if (!in->backwards++)
+			in->first_backwards = frame;
+	} else {
+		in->max_ts_ns = ts_ns;
+	}
 	in->frames = frame;
 	in->last_ts_ns = ts_ns;
 	a->cnt.packets++;

@@ -38,6 +38,7 @@ struct audit_options {
 	void *live_ctx;
 	const char *filter;   /* a BPF expression: only matching frames are audited (frames keep their numbers) */
 	const char *lang;     /* "en" or "zh": the language of the text and Markdown reports */
+	const char *case_id, *examiner, *note; /* chain of custody: recorded, shown, never judged */
 	bool reveal_values;   /* report field values unmasked */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
 	bool no_report;       /* no report will be written: transmissions are not serialised,
@@ -66,6 +67,9 @@ struct input_record {
 	int dlt;
 	uint64_t frames;
 	uint64_t first_ts_ns, last_ts_ns;
+	uint64_t max_ts_ns;       /* the latest time seen: last_ts_ns is the last frame's */
+	uint64_t backwards;       /* frames earlier than a frame before them */
+	uint64_t first_backwards; /* the first such frame, 0 when none */
 	char *error;       /* NULL, or the one-line reason the input failed */
 };
 

@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "custody.h"
 #include "keylog.h"
 #include "log.h"
 #include "policy.h"
@@ -128,7 +129,8 @@ struct profile *load_profile(const char *path, const struct signatures *sigs)
 /* Writes the report to f, the opened -o FILE (closed here), or without one
  * to standard output; with -o and a terminal on standard output the text
  * summary is shown there too.  Returns 0, or -1 (printed). */
-int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests)
+int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests,
+		const char *sign_key)
 {
 	int rc = 0;
 	bool tty = isatty(STDOUT_FILENO);
@@ -138,6 +140,11 @@ int emit_report(struct audit *a, FILE *f, const char *output, const char *format
 			rc = -1;
 		if (rc < 0)
 			log_error("%s: cannot write report: %s", output, strerror(errno));
+		char err[512];
+		if (rc == 0 && !custody_seal(output, sign_key, err, sizeof(err))) {
+			log_error("%s", err);
+			rc = -1;
+		}
 		if (tty && !list_requests)
 			report_write_text(stdout, a);
 	} else if (!list_requests) {
@@ -193,6 +200,20 @@ int cli_common_option(int c, const char *arg, struct cli_common *cc)
 		return 0;
 	case 'f':
 		cc->filter = arg;
+		return 0;
+	case OPT_CASE:
+		cc->case_id = arg;
+		return 0;
+	case OPT_EXAMINER:
+		cc->examiner = arg;
+		return 0;
+	case OPT_NOTE:
+		cc->note = arg;
+		return 0;
+	case OPT_SIGN:
+		if (access(arg, R_OK) != 0)
+			return usage_error("--sign %s: %s", arg, strerror(errno)), -1;
+		cc->sign_key = arg;
 		return 0;
 	default:
 		return 1;
@@ -250,6 +271,9 @@ void cli_common_apply(const struct cli_common *cc, struct audit_options *opt)
 	opt->ndevices = cc->ndevices;
 	opt->filter = cc->filter;
 	opt->lang = cc->lang;
+	opt->case_id = cc->case_id;
+	opt->examiner = cc->examiner;
+	opt->note = cc->note;
 }
 
 struct keylog *cli_load_keylogs(const struct cli_common *cc)

@@ -40,6 +40,11 @@ enum {
 	OPT_PATH,
 	OPT_AT,
 	OPT_URI,
+	OPT_CASE,
+	OPT_EXAMINER,
+	OPT_NOTE,
+	OPT_SIGN,
+	OPT_PUBKEY,
 };
 
 #include "profile.h"
@@ -62,6 +67,8 @@ struct cli_common {
 	const char *filter;
 	char joined_filter[4096];
 	const char *lang;
+	const char *case_id, *examiner, *note;
+	const char *sign_key; /* --sign KEY.pem: REPORT.sig beside the report */
 };
 
 /* The long options of struct cli_common and of audit_option. */
@@ -73,6 +80,10 @@ struct cli_common {
 	{ "mandatory-until", required_argument, NULL, OPT_MANDATORY_UNTIL },                        \
 	{ "device", required_argument, NULL, OPT_DEVICE },                                          \
 	{ "lang", required_argument, NULL, OPT_LANG },                                              \
+	{ "case", required_argument, NULL, OPT_CASE },                                              \
+	{ "examiner", required_argument, NULL, OPT_EXAMINER },                                      \
+	{ "note", required_argument, NULL, OPT_NOTE },                                              \
+	{ "sign", required_argument, NULL, OPT_SIGN },                                              \
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },                                    \
 	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },                                  \
 	{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },                                \
@@ -114,8 +125,10 @@ int audit_option(int c, const char *arg, struct audit_options *opt);
 int write_report(FILE *f, struct audit *a, const char *format);
 /* Writes the report to f, the opened -o FILE (closed here), or without one
  * to standard output; with -o and a terminal on standard output the text
- * summary is shown there too.  Returns 0, or -1 (printed). */
-int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests);
+ * summary is shown there too.  With -o, FILE.sha256 is written beside it,
+ * and with sign_key FILE.sig.  Returns 0, or -1 (printed). */
+int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests,
+		const char *sign_key);
 
 extern const char usage_capture[], usage_verify[];
 int cmd_capture(int argc, char **argv);

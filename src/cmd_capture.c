@@ -71,19 +71,12 @@ int cmd_capture(int argc, char **argv)
 		{ "write", required_argument, NULL, 'w' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'F' },
+		{ "format", required_argument, NULL, 'T' },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "list-interfaces", no_argument, NULL, OPT_LIST_INTERFACES },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
-		{ "keylog", required_argument, NULL, OPT_KEYLOG },
-		{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },
-		{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },
-		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
-		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
-		{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
-		{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
+		CLI_COMMON_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -92,12 +85,11 @@ int cmd_capture(int argc, char **argv)
 	audit_default_options(&opt);
 	struct live_config cfg = { 0 };
 	const char *output = NULL, *format = NULL, *sigdir = NULL, *profile_path = NULL;
-	const char *keylogs[64];
-	size_t nkeylogs = 0;
+	static struct cli_common cc; /* large; one per process */
 	bool list = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:w:f:o:C:G:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:w:f:o:T:C:G:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			cfg.iface = optarg;
@@ -105,14 +97,11 @@ int cmd_capture(int argc, char **argv)
 		case 'w':
 			cfg.session = optarg;
 			break;
-		case 'f':
-			cfg.filter = optarg;
-			break;
 		case 'o':
 			output = optarg;
 			break;
-		case 'F':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "md") != 0)
+		case 'T':
+			if (!cli_format_ok(optarg))
 				return usage_error("unknown format '%s' (json, text or md)", optarg);
 			format = optarg;
 			break;
@@ -136,19 +125,17 @@ int cmd_capture(int argc, char **argv)
 		case OPT_SIGNATURES:
 			sigdir = optarg;
 			break;
-		case OPT_KEYLOG:
-			if (nkeylogs == sizeof(keylogs) / sizeof(*keylogs))
-				return usage_error("too many key logs");
-			keylogs[nkeylogs++] = optarg;
-			break;
 		case 'h':
 			fputs(usage_capture, stdout);
 			return EXIT_CLEAN;
-		default:
-			if (audit_option(c, optarg, &opt) < 0)
+		default: {
+			int r = cli_common_option(c, optarg, &cc);
+			if (r < 0 || (r > 0 && audit_option(c, optarg, &opt) < 0))
 				return EXIT_ERROR;
 		}
+		}
 	}
+	cfg.filter = cc.filter; /* -f: the capture filter, as in replay */
 	if (optind < argc)
 		return usage_error("capture takes no operands ('%s')", argv[optind]);
 	if (list)
@@ -176,6 +163,7 @@ int cmd_capture(int argc, char **argv)
 	opt.sigs = sigs;
 	opt.profile = profile;
 	opt.signatures_dir = sigdir ? sigdir : signatures_default_dir();
+	cli_common_apply(&cc, &opt);
 	/* the key log paths are not recorded: the session file carries the keys,
 	 * so its replay needs no --keylog and reports the same options */
 	opt.keylog = keylog;
@@ -185,7 +173,10 @@ int cmd_capture(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	if (live_add_keylogs(l, keylog, keylogs, nkeylogs) < 0 || live_drop_privileges(l) < 0)
+	/* the key log paths are not recorded: the session file carries the keys */
+	opt.keylog_paths = NULL;
+	opt.nkeylog_paths = 0;
+	if (live_add_keylogs(l, keylog, cc.keylogs, cc.nkeylogs) < 0 || live_drop_privileges(l) < 0)
 		goto out;
 	/* opened now, as the user the files are written as, so that a report
 	 * that cannot be written is known before the session, not after it */
@@ -226,7 +217,7 @@ int cmd_capture(int argc, char **argv)
 	live_late_findings(l, a);
 	/* the finding lines are on standard output: the report joins them as a
 	 * summary unless JSON or Markdown is asked for */
-	int wrc = emit_report(a, f, output, format ? format : output ? "json" : "text", false);
+	int wrc = emit_report(a, f, output, format ? format : output ? "json" : "text", false, cc.sign_key);
 	f = NULL;
 	const struct finding *fd;
 	if (wrc < 0 || st == LIVE_FAILED)

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <string.h>
 #include <zlib.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #define CHUNK 16384
 #define PLAIN_SNIFF_MAX 1024 /* bytes looked at to call a body plain text */
@@ -281,4 +283,12 @@ unsigned decompress_body(const char *coding, size_t coding_len, const uint8_t *i
 		cur_len = dst->len;
 	}
 	return flags;
+}
+
+const char *decompress_zlib_version(void) { return zlibVersion(); }
+
+void decompress_brotli_version(char buf[16])
+{
+	uint32_t v = BrotliDecoderVersion(); /* major << 24 | minor << 12 | patch */
+	snprintf(buf, 16, "%u.%u.%u", v >> 24, (v >> 12) & 0xfff, v & 0xfff);
 }

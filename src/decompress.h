@@ -42,4 +42,8 @@ struct decomp_limits {
 unsigned decompress_body(const char *coding, size_t coding_len, const uint8_t *in, size_t in_len,
 			 const struct decomp_limits *lim, struct dbuf *out);
 
+/* zlib's and brotli's versions, for the report. */
+const char *decompress_zlib_version(void);
+void decompress_brotli_version(char buf[16]);
+
 #endif

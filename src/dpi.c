@@ -154,3 +154,5 @@ const char *dpi_category_name(struct dpi *d, const struct flow *f)
 {
 	return ndpi_category_get_name(d->mod, (ndpi_protocol_category_t)f->category);
 }
+
+const char *dpi_library_version(void) { return ndpi_revision(); }

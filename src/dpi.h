@@ -35,4 +35,7 @@ size_t dpi_flow_state_size(void);
 bool dpi_is_tls(const struct flow *f);
 bool dpi_is_quic(const struct flow *f);
 
+/* nDPI's own version text, for the report. */
+const char *dpi_library_version(void);
+
 #endif

@@ -774,3 +774,5 @@ void http2_free(struct http2_conn *c)
 	}
 	free(c);
 }
+
+const char *http2_library_version(void) { return nghttp2_version(0)->version_str; }

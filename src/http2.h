@@ -65,4 +65,7 @@ size_t http2_memory(const struct http2_conn *c);
  * "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"? 1 yes, 0 no, -1 too short to tell. */
 int http2_looks_like_preface(const uint8_t *data, size_t len);
 
+/* libnghttp2's version, for the report. */
+const char *http2_library_version(void);
+
 #endif

@@ -407,7 +407,7 @@ static int cmd_replay(int argc, char **argv)
 		log_error("%s: cannot write report: %s", ra.output, strerror(errno));
 		goto out;
 	}
-	int wrc = emit_report(a, f, ra.output, ra.format, ra.list_requests);
+	int wrc = emit_report(a, f, ra.output, ra.format, ra.list_requests, ra.common.sign_key);
 	if (ra.carve_dir && carve_evidence(ra.carve_dir, a) < 0)
 		wrc = -1;
 	const struct finding *fd;

@@ -429,23 +429,30 @@ static void canaries(struct loader *l, struct ydoc *d, ynode *map, struct profil
 	}
 }
 
-static void file_sha256(const char *path, char out[65])
+#define PROFILE_MAX_TEXT (1u << 20) /* a profile is a page of YAML */
+
+/* The file's bytes (at most PROFILE_MAX_TEXT, NUL-terminated) and their
+ * SHA-256; out[0] == 0 and NULL when it cannot be read. */
+static char *file_text(const char *path, char out[65])
 {
 	out[0] = 0;
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char buf[8192], md[32];
-	size_t n;
-	bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		ok = EVP_DigestUpdate(ctx, buf, n);
-	if (ok && EVP_DigestFinal_ex(ctx, md, NULL))
+		return NULL;
+	char *text = malloc(PROFILE_MAX_TEXT + 1);
+	size_t n = text ? fread(text, 1, PROFILE_MAX_TEXT, f) : 0;
+	bool ok = text && !ferror(f) && fgetc(f) == EOF; /* a longer file is refused by the caller */
+	fclose(f);
+	if (!ok) {
+		free(text);
+		return NULL;
+	}
+	text[n] = 0;
+	unsigned char md[32];
+	if (EVP_Digest(text, n, md, NULL, EVP_sha256(), NULL))
 		for (int i = 0; i < 32; i++)
 			snprintf(out + 2 * i, 3, "%02x", md[i]);
-	EVP_MD_CTX_free(ctx);
-	fclose(f);
+	return text;
 }
 
 struct profile *profile_load(const char *path, const struct signatures *sigs, FILE *errors, int *nerrors)
@@ -488,7 +495,9 @@ struct profile *profile_load(const char *path, const struct signatures *sigs, FI
 		}
 	}
 	ydoc_free(&d);
-	file_sha256(path, p->sha256);
+	p->text = file_text(path, p->sha256);
+	if (!p->text && !l.nerrors)
+		report(&l, path, 0, "cannot read the whole profile (over 1 MiB, or a read error)");
 	if (nerrors)
 		*nerrors = l.nerrors;
 	if (l.nerrors) {
@@ -541,6 +550,7 @@ void profile_free(struct profile *p)
 		free(p->canaries[i].variant_form);
 	}
 	free(p->canaries);
+	free(p->text);
 	free(p);
 }
 

@@ -50,6 +50,8 @@ struct canary {
 struct profile {
 	char *path;
 	char sha256[65]; /* of the file's bytes */
+	char *text;      /* the file's bytes (NUL-terminated), embedded in reports so that
+			  * `verify` needs nothing of the auditor's machine */
 	char *app_name, *app_id;
 	struct profile_party first_party;
 	struct profile_party *affiliates, *disclosed;

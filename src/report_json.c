@@ -4,13 +4,20 @@
  * it is visited, so a report of 150k flows never exists as one tree in
  * memory, and two reports diff line by line.
  */
+#include <jansson.h>
+#include <openssl/crypto.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "audit.h"
+#include "build_info.h"
 #include "config.h"
+#include "decompress.h"
+#include "dpi.h"
+#include "http2.h"
+#include "yaml_doc.h"
 #include "decode.h"
 #include "flow.h"
 #include "flowstore.h"
@@ -59,8 +66,143 @@ static void write_input(struct jsonw *w, const struct input_record *in)
 	jw_uint(w, in->frames);
 	write_ts(w, "first_ts", in->first_ts_ns, in->frames > 0);
 	write_ts(w, "last_ts", in->last_ts_ns, in->frames > 0);
+	jw_key(w, "time_backwards");
+	if (in->backwards) {
+		jw_obj_begin(w);
+		jw_key(w, "frames");
+		jw_uint(w, in->backwards);
+		jw_key(w, "first_frame");
+		jw_uint(w, in->first_backwards);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
 	jw_key(w, "error");
 	jw_str(w, in->error);
+	jw_obj_end(w);
+}
+
+/* Who and what made the report: build, libraries, the signature set's
+ * identity and content listing. */
+static void write_provenance(struct jsonw *w, const struct audit *a)
+{
+	jw_key(w, "build");
+	jw_obj_begin(w);
+	jw_key(w, "commit");
+	jw_str(w, PA_BUILD_COMMIT);
+	jw_key(w, "compiler");
+	jw_str(w, __VERSION__);
+	jw_obj_end(w);
+	char brotli[16], pcre2[32];
+	decompress_brotli_version(brotli);
+	signatures_pcre2_version(pcre2);
+	const char *libs[][2] = {
+		{ "libpcap", pcap_lib_version() },  { "ndpi", dpi_library_version() },
+		{ "openssl", OpenSSL_version(OPENSSL_VERSION) }, { "nghttp2", http2_library_version() },
+		{ "jansson", jansson_version_str() }, { "libyaml", ydoc_library_version() },
+		{ "zlib", decompress_zlib_version() }, { "brotli", brotli }, { "pcre2", pcre2 },
+	};
+	jw_key(w, "libraries");
+	jw_obj_begin(w);
+	for (size_t i = 0; i < sizeof(libs) / sizeof(*libs); i++) {
+		jw_key(w, libs[i][0]);
+		jw_str(w, libs[i][1]);
+	}
+	jw_obj_end(w);
+	jw_key(w, "signatures");
+	if (!a->opt.sigs) {
+		jw_null(w);
+		return;
+	}
+	size_t cats, orgs, rules = signatures_count(a->opt.sigs, &cats, &orgs);
+	jw_obj_begin(w);
+	jw_key(w, "sha256");
+	jw_str(w, signatures_sha256(a->opt.sigs));
+	jw_key(w, "version");
+	jw_str(w, signatures_version(a->opt.sigs));
+	jw_key(w, "categories");
+	jw_uint(w, cats);
+	jw_key(w, "rules");
+	jw_uint(w, rules);
+	jw_key(w, "organization_domains");
+	jw_uint(w, orgs);
+	jw_key(w, "files");
+	jw_arr_begin(w);
+	const char *name, *sha;
+	for (size_t i = 0, n = signatures_file(a->opt.sigs, 0, &name, &sha); i < n; i++) {
+		signatures_file(a->opt.sigs, i, &name, &sha);
+		jw_obj_begin(w);
+		jw_key(w, "name");
+		jw_str(w, name);
+		jw_key(w, "sha256");
+		jw_str(w, sha);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void write_case(struct jsonw *w, const struct audit_options *o)
+{
+	if (!o->case_id && !o->examiner && !o->note) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_key(w, "id");
+	jw_str(w, o->case_id);
+	jw_key(w, "examiner");
+	jw_str(w, o->examiner);
+	jw_key(w, "note");
+	jw_str(w, o->note);
+	jw_obj_end(w);
+}
+
+/* What a reader checks first: the time the captures cover, and whether
+ * their clocks can be trusted. */
+static void write_summary(struct jsonw *w, const struct audit *a)
+{
+	uint64_t first = 0, last = 0, frames = 0;
+	bool any = false;
+	for (size_t i = 0; i < a->ninputs; i++) {
+		const struct input_record *in = &a->inputs[i];
+		frames += in->frames;
+		if (!in->frames)
+			continue;
+		if (!any || in->first_ts_ns < first)
+			first = in->first_ts_ns;
+		if (!any || in->max_ts_ns > last)
+			last = in->max_ts_ns;
+		any = true;
+	}
+	const struct finding *fd;
+	jw_obj_begin(w);
+	jw_key(w, "inputs");
+	jw_uint(w, a->ninputs);
+	jw_key(w, "frames");
+	jw_uint(w, frames);
+	write_ts(w, "first_ts", first, any);
+	write_ts(w, "last_ts", last, any);
+	jw_key(w, "span_seconds");
+	jw_uint(w, any ? (last - first) / 1000000000ULL : 0);
+	jw_key(w, "findings");
+	jw_uint(w, policy_findings(a->policy, &fd));
+	jw_key(w, "warnings");
+	jw_arr_begin(w);
+	char msg[512];
+	if (any && last - first > 86400ULL * 1000000000ULL) {
+		snprintf(msg, sizeof(msg), "the captures span more than a day (%llu s): check that they belong to one session",
+			 (unsigned long long)((last - first) / 1000000000ULL));
+		jw_str(w, msg);
+	}
+	for (size_t i = 0; i < a->ninputs; i++)
+		if (a->inputs[i].backwards) {
+			snprintf(msg, sizeof(msg), "%s: time goes backwards at %llu frames, first at frame %llu",
+				 a->inputs[i].name, (unsigned long long)a->inputs[i].backwards,
+				 (unsigned long long)a->inputs[i].first_backwards);
+			jw_str(w, msg);
+		}
+	jw_arr_end(w);
 	jw_obj_end(w);
 }
 
@@ -341,6 +483,8 @@ static void write_profile(struct jsonw *w, const struct profile *p)
 	jw_str(w, p->app_id);
 	jw_key(w, "first_party");
 	jw_str(w, p->first_party.organization);
+	jw_key(w, "text");
+	jw_str(w, p->text);
 	jw_obj_end(w);
 }
 
@@ -669,7 +813,11 @@ int report_write_json(FILE *out, struct audit *a)
 	jw_str(w, a->opt.sigs ? signatures_sha256(a->opt.sigs) : NULL);
 	jw_key(w, "options");
 	write_options(w, &a->opt, a->policy);
+	write_provenance(w, a);
 	jw_obj_end(w);
+	jw_raw(w, ",\n  \"case\": ");
+	w->need_comma = false;
+	write_case(w, &a->opt);
 
 	jw_raw(w, ",\n  \"inputs\": [");
 	w->need_comma = false;
@@ -677,7 +825,10 @@ int report_write_json(FILE *out, struct audit *a)
 		jw_newline(w, "    ");
 		write_input(w, &a->inputs[i]);
 	}
-	jw_raw(w, a->ninputs ? "\n  ],\n  \"profile\": " : "],\n  \"profile\": ");
+	jw_raw(w, a->ninputs ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
+	w->need_comma = false;
+	write_summary(w, a);
+	jw_raw(w, ",\n  \"profile\": ");
 	w->need_comma = false;
 	write_profile(w, a->opt.profile);
 	jw_raw(w, ",\n  \"device\": ");

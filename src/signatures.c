@@ -640,3 +640,9 @@ const struct organization *signatures_organization(const struct signatures *s, c
 	return NULL;
 }
 
+
+void signatures_pcre2_version(char buf[32])
+{
+	buf[0] = 0;
+	pcre2_config(PCRE2_CONFIG_VERSION, buf); /* "10.42 2022-12-11": under 32 bytes */
+}

@@ -72,6 +72,11 @@ const char *signatures_default_dir(void);
 
 /* Hex SHA-256 of the normalised set (independent of comments and layout). */
 const char *signatures_sha256(const struct signatures *s);
+/* The set's version (categories.yaml `version`), or NULL. */
+const char *signatures_version(const struct signatures *s);
+/* The files the set was loaded from, in load order: name (relative to the
+ * set's directory) and SHA-256 of the bytes.  Returns the count. */
+size_t signatures_file(const struct signatures *s, size_t i, const char **name, const char **sha256);
 size_t signatures_count(const struct signatures *s, size_t *categories, size_t *organizations);
 
 /* Classifies one field.  Returns true and fills *out when a rule with a
@@ -90,6 +95,9 @@ size_t signatures_category_index(const struct signatures *s, const struct catego
 /* The key of a field path, as the extractor names it: the last name,
  * without [i] or {json} (body.events[2].props.phone -> phone). */
 size_t signatures_key_of_path(const char *path, const char **key);
+
+/* PCRE2's version, for the report. */
+void signatures_pcre2_version(char buf[32]);
 
 /* The normalised (compact) form of a key, as rules are matched: returns its length. */
 size_t signatures_normalise_key(const char *key, size_t n, char *out, size_t cap);

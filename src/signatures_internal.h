@@ -40,6 +40,12 @@ struct field_rule {
 	unsigned line;
 };
 
+/* A file of the set: its name under the set's directory and its bytes' SHA-256. */
+struct sig_file {
+	char *name;
+	char sha256[65];
+};
+
 struct smap {
 	const char **keys;
 	int *vals;
@@ -78,6 +84,9 @@ struct signatures {
 	size_t nfirst_rules;
 	pcre2_match_data *md;
 	char sha[65];
+	char *version;     /* categories.yaml's version */
+	struct sig_file *files;
+	size_t nfiles;
 	FILE *errors;
 	int nerrors;
 };

@@ -76,6 +76,9 @@ static bool yaml_flag(struct ydoc *d, ynode *map, const char *key)
 
 static void load_categories(struct signatures *s, struct ydoc *d)
 {
+	const char *version = ynode_str(ynode_get(d, ydoc_root(d), "version"));
+	if (version)
+		s->version = strdup(version);
 	ynode *list = ynode_get(d, ydoc_root(d), "categories");
 	if (!ynode_is_seq(list)) {
 		ydoc_error(d, ydoc_root(d), "expected a `categories:` list");
@@ -402,6 +405,35 @@ static size_t yaml_files(const char *dir, char ***out)
 	return n;
 }
 
+/* Records a file of the set (its name after the set's directory) and its bytes' hash. */
+static void note_file(struct signatures *s, const char *dir, const char *path)
+{
+	struct sig_file *v = realloc(s->files, (s->nfiles + 1) * sizeof(*v));
+	if (!v)
+		return;
+	s->files = v;
+	size_t dl = strlen(dir);
+	const char *rel = strncmp(path, dir, dl) == 0 && path[dl] == '/' ? path + dl + 1 : path;
+	struct sig_file *f = &v[s->nfiles];
+	f->sha256[0] = 0;
+	if (!(f->name = strdup(rel)))
+		return;
+	s->nfiles++;
+	FILE *in = fopen(path, "rb");
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char buf[8192], md[32];
+	size_t n;
+	bool ok = in && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while (ok && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ok = EVP_DigestUpdate(ctx, buf, n);
+	if (ok && EVP_DigestFinal_ex(ctx, md, NULL))
+		for (int i = 0; i < 32; i++)
+			snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
+	EVP_MD_CTX_free(ctx);
+	if (in)
+		fclose(in);
+}
+
 static void load_dir(struct signatures *s, const char *dir, const char *sub,
 		     void (*fn)(struct signatures *, struct ydoc *, const char *))
 {
@@ -417,6 +449,7 @@ static void load_dir(struct signatures *s, const char *dir, const char *sub,
 		if (ydoc_load(&d, files[i], report, s))
 			fn(s, &d, files[i]);
 		ydoc_free(&d);
+		note_file(s, dir, files[i]);
 		free(files[i]);
 	}
 	free(files);
@@ -436,6 +469,7 @@ static void load_file(struct signatures *s, const char *dir, const char *name,
 	if (ydoc_load(&d, path, report, s))
 		fn(s, &d);
 	ydoc_free(&d);
+	note_file(s, dir, path);
 	free(path);
 }
 
@@ -445,6 +479,9 @@ static void compute_hash(struct signatures *s)
 	struct dbuf b;
 	dbuf_init(&b, 0);
 	char num[64];
+	dbuf_append_str(&b, "V\t");
+	dbuf_append_str(&b, s->version ? s->version : "");
+	dbuf_append_byte(&b, '\n');
 	for (size_t i = 0; i < s->ncats; i++) {
 		const struct category *c = &s->cats[i];
 		dbuf_append_str(&b, "C\t");
@@ -605,6 +642,10 @@ void signatures_free(struct signatures *s)
 	}
 	free_list(s->prefixes, s->nprefixes);
 	free_list(s->word_store, s->nword_store);
+	free(s->version);
+	for (size_t i = 0; i < s->nfiles; i++)
+		free(s->files[i].name);
+	free(s->files);
 	smap_free(&s->not_personal_words);
 	smap_free(&s->personal_words);
 	smap_free(&s->generic_keys);
@@ -640,6 +681,17 @@ const char *signatures_default_dir(void)
 }
 
 const char *signatures_sha256(const struct signatures *s) { return s->sha; }
+
+const char *signatures_version(const struct signatures *s) { return s->version; }
+
+size_t signatures_file(const struct signatures *s, size_t i, const char **name, const char **sha256)
+{
+	if (i < s->nfiles) {
+		*name = s->files[i].name;
+		*sha256 = s->files[i].sha256;
+	}
+	return s->nfiles;
+}
 
 size_t signatures_count(const struct signatures *s, size_t *categories, size_t *organizations)
 {

@@ -103,3 +103,5 @@ ynode *ynode_item(struct ydoc *d, const ynode *seq, size_t i)
 		return NULL;
 	return yaml_document_get_node(&d->doc, seq->data.sequence.items.start[i]);
 }
+
+const char *ydoc_library_version(void) { return yaml_get_version_string(); }

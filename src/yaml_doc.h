@@ -43,4 +43,7 @@ size_t ynode_len(const ynode *seq);
 /* Iterates a mapping: key and value of pair i, false past the end. */
 bool ynode_pair(struct ydoc *d, const ynode *map, size_t i, ynode **key, ynode **value);
 
+/* libyaml's version, for the report. */
+const char *ydoc_library_version(void);
+
 #endif

@@ -51,10 +51,10 @@ class Tap:
 OK = (0, 1)  # exit status of a run that worked: 0 no findings, 1 findings
 
 
-def run(*args, stdin=None, check_rc=None):
+def run(*args, stdin=None, check_rc=None, cwd=None):
     """Runs privaudit; returns (rc, stdout, stderr).  Sanitizer reports fail.
     check_rc: an exit status, or a tuple of accepted ones (OK)."""
-    p = subprocess.run([PRIVAUDIT, *args], input=stdin, capture_output=True, timeout=600)
+    p = subprocess.run([PRIVAUDIT, *args], input=stdin, capture_output=True, timeout=600, cwd=cwd)
     err = p.stderr.decode("utf-8", "replace")
     if "Sanitizer" in err or "runtime error:" in err:
         raise AssertionError(f"sanitizer report from privaudit {' '.join(args)}:\n{err[-3000:]}")
