@@ -117,6 +117,10 @@ def check_coverage(rep, f, decrypted_as=None):
     eq(cov["failed"], dec.count("failed"), "coverage.tls.failed")
     # not_decrypted: for want of a key (or of the handshake); failed ones are counted apart
     eq(cov["not_decrypted"], dec.count("no_key"), "coverage.tls.not_decrypted")
+    eq(cov["not_read"]["no_key"], dec.count("no_key"), "coverage.tls.not_read.no_key")
+    eq(sum(v for k, v in cov["not_read"].items() if k not in ("no_key", "no_handshake")), dec.count("failed"),
+       "coverage.tls.not_read: one failure reason per failed flow")
+    eq(cov["mac_unchecked"], 0, "coverage.tls.mac_unchecked")
 
 
 # ---------------------------------------------------------------- per capture
@@ -255,28 +259,29 @@ with t.case(f"{base} with only CLIENT/SERVER_TRAFFIC_SECRET_0: the same requests
     rc, rows, err = list_requests(cap(base), "--keylog", traffic_only)
     eq(rows, want_rows(base, expected[base]), "requests")
 
-# A cipher suite privaudit cannot decrypt: the ServerHello's suite is
-# rewritten to TLS_AES_128_CCM_SHA256 (0x1304) in a copy of the capture
+# A cipher suite privaudit does not know: the ServerHello's suite is
+# rewritten to 0x13ff (unassigned) in a copy of the capture
 raw = bytearray(open(cap(base), "rb").read())
 at = raw.find(bytes([0x16, 0x03, 0x03]))
 while at >= 0 and raw[at + 5] != 2:  # a handshake record holding a ServerHello
     at = raw.find(bytes([0x16, 0x03, 0x03]), at + 1)
 sid = raw[at + 5 + 4 + 2 + 32]
 suite_at = at + 5 + 4 + 2 + 32 + 1 + sid
-ccm = os.path.join(tmpdir, "ccm.pcap")
-with t.case("an unsupported cipher suite: failed, named, nothing decoded"):
+unknown = os.path.join(tmpdir, "unknown-suite.pcap")
+with t.case("an unknown cipher suite: failed, named by number, nothing decoded"):
     eq(bytes(raw[suite_at:suite_at + 2]), b"\x13\x01", "the suite found in the ServerHello")
-    raw[suite_at:suite_at + 2] = b"\x13\x04"
-    open(ccm, "wb").write(raw)
-    rc, rows, err = list_requests(ccm, "--keylog", cap(expected[base]["keys"]))
+    raw[suite_at:suite_at + 2] = b"\x13\xff"
+    open(unknown, "wb").write(raw)
+    rc, rows, err = list_requests(unknown, "--keylog", cap(expected[base]["keys"]))
     eq(rows, [], "requests")
-    rep, err = json_report(ccm, "--keylog", cap(expected[base]["keys"]))
+    rep, err = json_report(unknown, "--keylog", cap(expected[base]["keys"]))
     tls = [fl["tls"] for fl in rep["flows"] if fl.get("tls")]
     eq([(x["decryption"], x["failure"], x["cipher_suite"]) for x in tls],
-       [("failed", "unsupported_cipher_suite", "TLS_AES_128_CCM_SHA256")], "flow")
+       [("failed", "unsupported_cipher_suite", "0x13ff")], "flow")
     eq(rep["coverage"]["tls"]["failures"],
-       [{"reason": "unsupported_cipher_suite", "cipher_suite": "TLS_AES_128_CCM_SHA256", "flows": 1}], "failures")
+       [{"reason": "unsupported_cipher_suite", "cipher_suite": "0x13ff", "flows": 1}], "failures")
     eq(rep["coverage"]["tls"]["failed"], 1, "failed")
+    eq(rep["coverage"]["tls"]["not_read"]["unsupported_cipher_suite"], 1, "not_read")
 
 # The human-readable summaries say what of the encrypted traffic was seen
 with t.case("text and Markdown reports: one line on TLS decrypted, without a key, failed"):
