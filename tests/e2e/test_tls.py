@@ -10,7 +10,11 @@ fields with their values), each TLS flow's handshake facts and decryption
 status, and coverage.tls.  Then the failure modes: altered secrets
 ("failed"), a key log without the capture's client random ("no_key"), a
 malformed key log line (a FILE:LINE: warning, the rest of the file still
-used), no key log at all.
+used), no key log at all.  Then the TLS modes of captures/test/tls-modes
+(SSL 3.0, TLS DEFLATE, export and other suites, SSLv2 hello, NULL cipher with
+and without its key, CCM; facts from tests/gen/gen_tls_modes.py, which tshark
+cross-checked) and, when ../shared/captures/external exists, the external
+captures of those modes against tshark's expected.tsv.
 
 Run alone: PRIVAUDIT=/path/to/privaudit TOP_SRCDIR=/path/to/src python3 tests/e2e/test_tls.py
 """
@@ -24,7 +28,7 @@ import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tap import CAPTURES, OK, Tap, eq, run  # noqa: E402
+from tap import CAPTURES, OK, PUBLIC, Tap, eq, run  # noqa: E402
 
 t = Tap()
 TLS = os.path.join(CAPTURES, "test", "tls")
@@ -308,5 +312,101 @@ with t.case("large responses: records skipped unopened, every request and status
     eq(tls, [("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", True),
              ("TLS 1.3", "TLS_AES_128_GCM_SHA256", True), ("TLS 1.3", "TLS_AES_256_GCM_SHA384", True),
              ("TLS 1.3", "TLS_CHACHA20_POLY1305_SHA256", True)], "suites, each with skipped records")
+
+# ------------------------------------------------------------ TLS modes
+# captures/test/tls-modes (tests/gen/gen_tls_modes.py, cross-checked with
+# tshark): SSL 3.0, DEFLATE, export, SSLv2 hello, NULL, CCM, more suites
+MODES = os.path.join(CAPTURES, "test", "tls-modes")
+modes = json.load(open(os.path.join(MODES, "expected.json")))
+PROFILE_FIELDS = {("body.name", "Li Wei"), ("body.occupation", "teacher"), ("body.phone", "13800138000"),
+                  ("body.email", "li.wei@example.com")}
+QUERY_FIELDS = {("query.device_id", "3f2a9c1e-7b4d-4e8a-9c61-2d5f0a8b7e13"), ("query.lang", "en")}
+
+
+def mcap(name):
+    return os.path.join(MODES, name)
+
+
+for name in sorted(modes):
+    f = modes[name]
+    readable = [c for c in f["connections"] if c["compression"] in (None, "deflate")]
+    want = [[name, str(r["frame"]), r["protocol"], r["method"], r["host"], r["uri"]] for r in f["requests"]]
+    if len(readable) < len(f["connections"]):
+        want = []  # compression privaudit cannot undo: nothing is read
+    with t.case(f"tls-modes/{name}: --list-requests with its key log gives the {len(want)} requests tshark reads"):
+        rc, rows, err = list_requests(mcap(name), "--keylog", mcap(f["keys"]))
+        eq(rows, want, "requests (file, frame, protocol, method, host, uri)")
+    with t.case(f"tls-modes/{name}: report: TLS flows, fields, coverage"):
+        rep, err = json_report(mcap(name), "--keylog", mcap(f["keys"]))
+        flows = [fl["tls"] for fl in rep["flows"] if fl.get("tls")]
+        eq([(x["version"], x["cipher_suite"], x["compression"]) for x in flows],
+           [(c["version"], c["suite"], c["compression"]) for c in f["connections"]], "version, suite, compression")
+        ok = len(readable) == len(f["connections"])
+        eq([(x["decryption"], x["failure"], x["mac_unchecked"]) for x in flows],
+           [("decrypted", None, False) if ok else ("failed", "unsupported_compression", False)] * len(flows),
+           "decryption")
+        cov = rep["coverage"]["tls"]
+        eq((cov["flows"], cov["decrypted"], cov["failed"], cov["mac_unchecked"]),
+           (len(flows), len(flows) if ok else 0, 0 if ok else len(flows), 0), "coverage.tls counts")
+        eq(cov["not_read"]["unsupported_compression"], 0 if ok else len(flows), "coverage.tls.not_read")
+        for tx in rep["transmissions"]:
+            fields = {(x["path"], x["value"]) for x in tx["fields"] if x["path"].startswith(("body.", "query."))}
+            eq(fields, PROFILE_FIELDS if tx["method"] == "POST" else QUERY_FIELDS, f"fields of frame {tx['frame']}")
+            eq(tx["tls"], True, "tls")
+        eq(len(rep["transmissions"]), len(want), "transmissions")
+
+null = "tls12-null.pcap"
+with t.case("tls-modes/tls12-null.pcap without a key log: NULL-cipher records read, MAC unchecked"):
+    rc, rows, err = list_requests(mcap(null))
+    eq(rows, [[null, str(r["frame"]), r["protocol"], r["method"], r["host"], r["uri"]] for r in modes[null]["requests"]],
+       "requests")
+    rep, err = json_report(mcap(null))
+    eq([(fl["tls"]["decryption"], fl["tls"]["mac_unchecked"]) for fl in rep["flows"] if fl.get("tls")],
+       [("decrypted", True)], "flow")
+    eq(rep["coverage"]["tls"]["mac_unchecked"], 1, "coverage.tls.mac_unchecked")
+with t.case("tls-modes/tls12-null.pcap with a wrong master secret: the MAC fails, nothing read"):
+    wrong = os.path.join(tmpdir, "null-wrong.keys")
+    line = open(mcap(modes[null]["keys"])).read().split()
+    open(wrong, "w").write("CLIENT_RANDOM %s %s\n" % (line[1], "00" * 48))
+    rc, rows, err = list_requests(mcap(null), "--keylog", wrong)
+    eq(rows, [], "requests")
+    rep, err = json_report(mcap(null), "--keylog", wrong)
+    eq([(fl["tls"]["decryption"], fl["tls"]["failure"]) for fl in rep["flows"] if fl.get("tls")],
+       [("failed", "authentication_failed")], "flow")
+
+# The external captures of TLS modes (../shared/captures/external), when
+# present: every request tshark decrypts, but those of the IDEA session when
+# this OpenSSL has no IDEA (Debian's has none; it is then cipher_unavailable)
+EXTERNAL = os.path.join(os.path.dirname(PUBLIC), "external")
+IDEA_STREAM = {"wsnotes-all-dump.pcapng": "58", "wsnotes-ssl3-dump.pcapng": "4"}
+if not os.path.isdir(EXTERNAL):
+    t.skip("external TLS-mode captures", f"{EXTERNAL} does not exist")
+else:
+    import csv
+    import subprocess
+    ext_rows = list(csv.DictReader(open(os.path.join(EXTERNAL, "expected.tsv")), delimiter="\t"))
+    listed = subprocess.run(["openssl", "list", "-cipher-algorithms", "-provider", "legacy", "-provider", "default"],
+                            capture_output=True, text=True).stdout
+    idea = "IDEA" in listed.upper()
+    for name in ("wsnotes-all-dump.pcapng", "wsnotes-ssl3-dump.pcapng", "wsnotes-tls-null.pcapng"):
+        path = os.path.join(EXTERNAL, "captures", name)
+        keys = os.path.splitext(path)[0] + ".keys"
+        args = ["--keylog", keys] if os.path.exists(keys) else []
+        want = [[r["file"], r["frame"], r["protocol"], r["method"], r["host"], r["uri"]] for r in ext_rows
+                if r["file"] == name and (idea or r["tcp_stream"] != IDEA_STREAM.get(name))]
+        with t.case(f"external {name}: --list-requests equals tshark's {len(want)} requests"):
+            rc, rows, err = list_requests(path, *args)
+            eq(rows, want, "requests")
+        with t.case(f"external {name}: coverage.tls says what was not read"):
+            rep, err = json_report(path, *args)
+            cov = rep["coverage"]["tls"]
+            fails = [] if idea or name not in IDEA_STREAM else [
+                {"reason": "cipher_unavailable", "cipher_suite": "TLS_RSA_WITH_IDEA_CBC_SHA", "flows": 1}]
+            eq(cov["failures"], fails, "failures")
+            eq(cov["decrypted"], cov["flows"] - len(fails), "decrypted")
+            eq(cov["mac_unchecked"], 1 if name == "wsnotes-tls-null.pcapng" else 0, "mac_unchecked")
+            if name == "wsnotes-all-dump.pcapng":
+                eq(sum(1 for fl in rep["flows"] if fl["tls"] and fl["tls"]["compression"] == "deflate"), 70,
+                   "DEFLATE sessions")
 
 t.done()
