@@ -592,8 +592,10 @@ static void record(struct tls_conn *c, int dir, const uint8_t *rec, size_t len, 
 		handshake(c, dir, rec + REC_HEADER, len);
 		break;
 	case REC_CCS: /* TLS 1.2: this direction is protected from the next record */
-		if (c->info.version && c->info.version < 0x0304)
+		if (c->info.version >= 0x0300 && c->info.version < 0x0304)
 			d->encrypted = true;
+		else if (c->info.version > 0x0304 || (c->info.version && c->info.version < 0x0300))
+			stop(c, TLS_FAILED, TLS_FAIL_VERSION);
 		break;
 	default: /* plaintext alerts; 0-RTT data before the ServerHello */
 		break;
