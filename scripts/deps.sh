@@ -4,7 +4,7 @@ set -eu
 PKGS="build-essential autoconf automake pkg-config
       libpcap-dev libndpi-dev libjansson-dev libyaml-dev zlib1g-dev libbrotli-dev
       libssl-dev libnghttp2-dev libpcre2-dev libcmocka-dev
-      python3 python3-jsonschema clang libclang-rt-14-dev tshark curl openssl"
+      python3 python3-jsonschema python3-cryptography clang libclang-rt-14-dev tshark curl openssl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

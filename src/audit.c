@@ -285,6 +285,8 @@ static void record_tls(struct audit *a, struct flow *f, struct flow_record *r, c
 	t->cipher_suite = ti->cipher_suite;
 	t->decryption = (uint8_t)ti->decryption;
 	t->failure = (uint8_t)ti->failure;
+	t->compression = ti->compression;
+	t->mac_unchecked = ti->mac_unchecked;
 	t->hello_retry = ti->hello_retry;
 	t->resumed = ti->resumed;
 	t->have_random = ti->have_random;

@@ -32,7 +32,9 @@ struct flow_tls {
 	uint16_t version, cipher_suite;
 	uint8_t decryption;  /* enum tls_decryption */
 	uint8_t failure;     /* enum tls_failure */
+	uint8_t compression; /* the ServerHello's method: 0 null, 1 DEFLATE */
 	bool hello_retry, resumed;
+	bool mac_unchecked;  /* NULL-cipher records read without the master secret */
 	bool have_random;
 	uint8_t client_random[32]; /* to carve its key log lines */
 	const char *sni, *alpn;    /* interned; NULL when absent */

@@ -233,6 +233,11 @@ static void write_flow_tls(struct jsonw *w, const struct flow_tls *t)
 	jw_bool(w, t->hello_retry);
 	jw_key(w, "resumed");
 	jw_bool(w, t->resumed);
+	char method[8];
+	jw_key(w, "compression");
+	jw_str(w, tls_compression_name(t->compression, method));
+	jw_key(w, "mac_unchecked");
+	jw_bool(w, t->mac_unchecked);
 	jw_key(w, "decryption");
 	jw_str(w, tls_decryption_name(t->decryption));
 	jw_key(w, "failure");
@@ -262,6 +267,45 @@ static int failure_cmp(const void *x, const void *y)
 	if (a->failure != b->failure)
 		return a->failure < b->failure ? -1 : 1;
 	return a->suite < b->suite ? -1 : a->suite > b->suite;
+}
+
+/* TLS flows whose records could not be read, by reason (every reason
+ * listed, in a fixed order), and flows read with their MAC unchecked. */
+static void write_tls_not_read(struct jsonw *w, const struct audit *a)
+{
+	uint64_t no_key = 0, no_handshake = 0, failed[TLS_FAIL_COUNT] = { 0 };
+	struct flow_iter it;
+	flow_iter_init(&it, a->records);
+	for (const struct flow_record *r; (r = flow_iter_next(&it));) {
+		if (!r->is_tls)
+			continue;
+		no_key += r->tls.decryption == TLS_NO_KEY;
+		no_handshake += r->tls.decryption == TLS_NO_HANDSHAKE;
+		if (r->tls.decryption == TLS_FAILED && r->tls.failure < TLS_FAIL_COUNT)
+			failed[r->tls.failure]++;
+	}
+	flow_iter_end(&it);
+	jw_obj_begin(w);
+	jw_key(w, "no_key");
+	jw_uint(w, no_key);
+	jw_key(w, "no_handshake");
+	jw_uint(w, no_handshake);
+	for (int f = TLS_FAIL_NONE + 1; f < TLS_FAIL_COUNT; f++) {
+		jw_key(w, tls_failure_name((enum tls_failure)f));
+		jw_uint(w, failed[f]);
+	}
+	jw_obj_end(w);
+}
+
+static uint64_t tls_mac_unchecked(const struct audit *a)
+{
+	uint64_t n = 0;
+	struct flow_iter it;
+	flow_iter_init(&it, a->records);
+	for (const struct flow_record *r; (r = flow_iter_next(&it));)
+		n += r->is_tls && r->tls.mac_unchecked;
+	flow_iter_end(&it);
+	return n;
 }
 
 /* Failed TLS flows by (reason, cipher suite), in a stable order. */
@@ -423,6 +467,10 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_uint(w, a->cnt.tls_failed);
 	jw_key(w, "failures");
 	write_tls_failures(w, a);
+	jw_key(w, "not_read");
+	write_tls_not_read(w, a);
+	jw_key(w, "mac_unchecked");
+	jw_uint(w, tls_mac_unchecked(a));
 	jw_key(w, "records_decrypted");
 	jw_uint(w, a->cnt.tls_records_decrypted);
 	jw_key(w, "records_failed");

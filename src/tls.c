@@ -3,13 +3,18 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "cursor.h"
 #include "dbuf.h"
+#include "decompress.h"
 #include "tls_crypto.h"
 
 #define MAX_CIPHERTEXT (16384 + 2048) /* RFC 5246 6.2.3: the largest record body */
 #define MAX_HELLO (64u << 10)         /* hello and EncryptedExtensions bodies kept */
+#define MAX_PLAIN 16384               /* RFC 5246 6.2.1: a record's plaintext, also after decompression */
+#define ZLIB_STATE (44u << 10)        /* an inflate stream: its state and 32 KiB window */
+#define SSL2_HEADER 2                 /* an SSL 2.0 record header without padding (RFC 6101 E.1) */
 
 enum rec_type { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23 };
 enum hs_type {
@@ -40,6 +45,9 @@ struct tls_dir {
 	bool no_handshake_secret; /* TLS 1.3: only traffic secrets known, trial-decrypt */
 	bool dead;
 	bool opened;              /* a record of this direction authenticated */
+	bool started;             /* a record of this direction was framed */
+	z_stream *z;              /* DEFLATE: this direction's stream, from its first protected record */
+	uint64_t z_in, z_out;     /* compressed and inflated bytes so far */
 	struct tls_keys k;
 };
 
@@ -58,6 +66,7 @@ struct tls_conn {
 	bool done;
 	uint64_t skipped;  /* TLS 1.3 records trial decryption could not open */
 	uint8_t *plain;    /* decryption output, allocated on first use */
+	uint8_t *inflated; /* decompression output (DEFLATE sessions) */
 };
 
 const char *tls_decryption_name(enum tls_decryption d)
@@ -77,8 +86,22 @@ const char *tls_failure_name(enum tls_failure f)
 	case TLS_FAIL_AUTH: return "authentication_failed";
 	case TLS_FAIL_SUITE: return "unsupported_cipher_suite";
 	case TLS_FAIL_CRYPTO: return "crypto_error";
+	case TLS_FAIL_VERSION: return "unsupported_version";
+	case TLS_FAIL_CIPHER_UNAVAILABLE: return "cipher_unavailable";
+	case TLS_FAIL_COMPRESSION: return "unsupported_compression";
+	case TLS_FAIL_DECOMPRESSION: return "decompression_failed";
 	default: return NULL;
 	}
+}
+
+const char *tls_compression_name(uint8_t method, char buf[8])
+{
+	if (method == 0)
+		return NULL;
+	if (method == 1)
+		return "deflate";
+	snprintf(buf, 8, "0x%02x", method);
+	return buf;
 }
 
 const char *tls_version_name(uint16_t v)
@@ -93,8 +116,22 @@ const char *tls_version_name(uint16_t v)
 	}
 }
 
+/* An SSL 2.0-format ClientHello offering SSL 3.0 or later (RFC 5246 E.2):
+ * a 2-byte header with the high bit set, CLIENT-HELLO (1), version 3.x.
+ * 1 yes, 0 no, -1 too short to tell. */
+static int sslv2_client_hello(const uint8_t *p, size_t len)
+{
+	if (len < 1 || !(p[0] & 0x80))
+		return 0;
+	if (len < 5)
+		return -1;
+	return p[2] == HS_CLIENT_HELLO && p[3] == 3 && p[4] <= 3 && (((size_t)p[0] & 0x7f) << 8 | p[1]) >= 9;
+}
+
 int tls_looks_like_client_hello(const uint8_t *p, size_t len)
 {
+	if (len >= 1 && (p[0] & 0x80))
+		return sslv2_client_hello(p, len);
 	if (len >= 1 && p[0] != REC_HANDSHAKE)
 		return 0;
 	if (len >= 2 && p[1] != 3)
@@ -128,9 +165,15 @@ static void release(struct tls_conn *c)
 		tls_keys_free(&c->d[i].k);
 		dbuf_free(&c->d[i].rec);
 		dbuf_free(&c->d[i].hs_body);
+		if (c->d[i].z) {
+			inflateEnd(c->d[i].z);
+			free(c->d[i].z);
+			c->d[i].z = NULL;
+		}
 	}
 	free(c->plain);
-	c->plain = NULL;
+	free(c->inflated);
+	c->plain = c->inflated = NULL;
 }
 
 void tls_free(struct tls_conn *c)
@@ -148,9 +191,10 @@ const struct tls_info *tls_info(const struct tls_conn *c) { return &c->info; }
 
 size_t tls_memory(const struct tls_conn *c)
 {
-	size_t n = c->plain ? REC_HEADER + MAX_CIPHERTEXT + 64 : 0;
+	size_t n = (c->plain ? REC_HEADER + MAX_CIPHERTEXT + 64 : 0) + (c->inflated ? MAX_PLAIN + 1 : 0);
 	for (int i = 0; i < 2; i++)
-		n += c->d[i].rec.cap + c->d[i].hs_body.cap + (c->d[i].k.cipher ? 1024 : 0);
+		n += c->d[i].rec.cap + c->d[i].hs_body.cap + (c->d[i].k.cipher ? 1024 : 0) +
+		     (c->d[i].z ? ZLIB_STATE : 0);
 	return n;
 }
 
@@ -180,19 +224,36 @@ static bool need_keys(struct tls_conn *c, int dir)
 		stop(c, TLS_NO_HANDSHAKE, TLS_FAIL_NONE);
 		return false;
 	}
-	if (!c->keys)
-		c->keys = keylog_find(c->kl, c->info.client_random);
-	if (!c->keys) {
-		stop(c, TLS_NO_KEY, TLS_FAIL_NONE);
+	if (c->info.version < 0x0300 || c->info.version > 0x0304) {
+		stop(c, TLS_FAILED, TLS_FAIL_VERSION);
 		return false;
 	}
 	c->suite = tls_suite_find(c->info.cipher_suite);
-	if (!c->suite || c->suite->tls13 != (c->info.version == 0x0304)) {
-		stop(c, TLS_FAILED, TLS_FAIL_SUITE);
+	if (c->suite && c->suite->tls13 != (c->info.version == 0x0304))
+		c->suite = NULL; /* a TLS 1.3 suite in TLS 1.2 or the reverse */
+	if (!c->keys)
+		c->keys = keylog_find(c->kl, c->info.client_random);
+	/* NULL-cipher records are plaintext: without the master secret they
+	 * are read all the same, their MAC unchecked */
+	bool unchecked = c->suite && !c->suite->tls13 && c->suite->cipher == C_NULL &&
+			 (!c->keys || !c->keys->secret_len[KEYLOG_MASTER]);
+	if (!c->keys && !unchecked) {
+		stop(c, TLS_NO_KEY, TLS_FAIL_NONE);
 		return false;
 	}
-	bool ok;
-	if (c->suite->tls13) {
+	enum tls_failure fail = !c->suite			      ? TLS_FAIL_SUITE
+				: !tls_suite_available(c->suite)      ? TLS_FAIL_CIPHER_UNAVAILABLE
+				: c->info.compression > 1 && !c->suite->tls13 ? TLS_FAIL_COMPRESSION
+									      : TLS_FAIL_NONE;
+	if (fail != TLS_FAIL_NONE) {
+		stop(c, TLS_FAILED, fail);
+		return false;
+	}
+	bool ok = true;
+	if (unchecked) {
+		tls_keys_unchecked(&c->d[0].k, &c->d[1].k, c->suite);
+		c->info.mac_unchecked = true;
+	} else if (c->suite->tls13) {
 		struct tls_dir *d = &c->d[dir];
 		enum keylog_secret hs = dir == 0 ? KEYLOG_CLIENT_HANDSHAKE : KEYLOG_SERVER_HANDSHAKE;
 		enum keylog_secret ap = dir == 0 ? KEYLOG_CLIENT_TRAFFIC0 : KEYLOG_SERVER_TRAFFIC0;
@@ -218,7 +279,8 @@ static bool need_keys(struct tls_conn *c, int dir)
 		stop(c, TLS_FAILED, TLS_FAIL_CRYPTO);
 		return false;
 	}
-	if (!c->plain && !(c->plain = malloc(REC_HEADER + MAX_CIPHERTEXT + 64))) {
+	if ((!c->plain && !(c->plain = malloc(REC_HEADER + MAX_CIPHERTEXT + 64))) ||
+	    (c->info.compression == 1 && !c->suite->tls13 && !c->inflated && !(c->inflated = malloc(MAX_PLAIN + 1)))) {
 		stop(c, TLS_FAILED, TLS_FAIL_CRYPTO);
 		return false;
 	}
@@ -292,6 +354,27 @@ static void client_hello(struct tls_conn *c, const uint8_t *p, size_t len)
 		parse_extensions(c, &m, HS_CLIENT_HELLO);
 }
 
+/* An SSL 2.0-format ClientHello (RFC 5246 E.2; body after the 2-byte
+ * header): its challenge, right-aligned and zero-padded, is the client
+ * random of the TLS session that follows. */
+static void sslv2_hello(struct tls_conn *c, const uint8_t *p, size_t len)
+{
+	struct cursor m = cur_make(p, len);
+	cur_skip(&m, 3); /* msg_type, version */
+	uint16_t specs = cur_be16(&m), sid_len = cur_be16(&m), chal_len = cur_be16(&m);
+	cur_skip(&m, specs);
+	const uint8_t *sid = cur_take(&m, sid_len);
+	const uint8_t *chal = cur_take(&m, chal_len);
+	if (!sid || !chal || sid_len > 32 || chal_len < 16 || chal_len > 32)
+		return;
+	memset(c->info.client_random, 0, 32);
+	memcpy(c->info.client_random + 32 - chal_len, chal, chal_len);
+	c->info.have_random = true;
+	c->info.sslv2_hello = true;
+	memcpy(c->client_session_id, sid, sid_len);
+	c->client_session_id_len = sid_len;
+}
+
 static void server_hello(struct tls_conn *c, const uint8_t *p, size_t len)
 {
 	struct cursor m = cur_make(p, len);
@@ -300,7 +383,7 @@ static void server_hello(struct tls_conn *c, const uint8_t *p, size_t len)
 	uint8_t sid_len = cur_u8(&m);
 	const uint8_t *sid = cur_take(&m, sid_len);
 	uint16_t suite = cur_be16(&m);
-	cur_skip(&m, 1);
+	uint8_t compression = cur_u8(&m);
 	if (!cur_ok(&m) || sid_len > 32)
 		return;
 	if (memcmp(rnd, hrr_random, 32) == 0) { /* a HelloRetryRequest: the real ServerHello follows */
@@ -310,6 +393,7 @@ static void server_hello(struct tls_conn *c, const uint8_t *p, size_t len)
 	memcpy(c->server_random, rnd, 32);
 	c->info.version = legacy;
 	c->info.cipher_suite = suite;
+	c->info.compression = compression;
 	if (cur_left(&m) >= 2)
 		parse_extensions(c, &m, HS_SERVER_HELLO);
 	if (c->info.version == 0x0304) {
@@ -397,6 +481,37 @@ static void after_record(struct tls_conn *c, int dir)
 	}
 }
 
+/* RFC 3749 DEFLATE: one zlib stream per direction, each record flushed,
+ * inflating to at most MAX_PLAIN bytes (RFC 5246 6.2.2) and to no more than
+ * DECOMP_DEFAULT_MAX_RATIO bytes per compressed byte over the direction
+ * (the cap HTTP bodies have).  Returns the length, -1 when corrupt or over. */
+static long inflate_record(struct tls_dir *d, const uint8_t *in, size_t len, uint8_t *out)
+{
+	if (!d->z) {
+		if (!(d->z = calloc(1, sizeof(*d->z))))
+			return -1;
+		if (inflateInit(d->z) != Z_OK) {
+			free(d->z);
+			d->z = NULL;
+			return -1;
+		}
+	}
+	if (len == 0)
+		return 0;
+	d->z->next_in = (Bytef *)(uintptr_t)in;
+	d->z->avail_in = (uInt)len;
+	d->z->next_out = out;
+	d->z->avail_out = MAX_PLAIN + 1;
+	int r = inflate(d->z, Z_SYNC_FLUSH);
+	size_t n = MAX_PLAIN + 1 - d->z->avail_out;
+	d->z_in += len;
+	d->z_out += n;
+	if ((r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR) || d->z->avail_in || n > MAX_PLAIN ||
+	    d->z_out > d->z_in * DECOMP_DEFAULT_MAX_RATIO)
+		return -1;
+	return (long)n;
+}
+
 static void protected_record(struct tls_conn *c, int dir, const uint8_t *rec, size_t len, uint64_t origin,
 			     uint64_t frame, uint64_t ts_ns)
 {
@@ -410,11 +525,12 @@ static void protected_record(struct tls_conn *c, int dir, const uint8_t *rec, si
 	 * earlier record of this direction: TLS 1.2 AEAD records show their
 	 * type and exact plaintext length; TLS 1.3 ones tell them from the
 	 * keystream of their last block. */
-	uint64_t skippable = c->ops->skippable && d->opened ? c->ops->skippable(c->ctx, dir) : 0;
+	uint64_t skippable = c->ops->skippable && d->opened && !c->inflated ? c->ops->skippable(c->ctx, dir) : 0;
 	if (skippable && c->suite->mac == M_AEAD) {
 		size_t plen = 0;
 		uint8_t ptype = 0;
-		size_t overhead = c->suite->cipher == C_CHACHA20 ? TAG_LEN : 8 + TAG_LEN;
+		size_t tag = tls_suite_tag_len(c->suite);
+		size_t overhead = tls_suite_mode(c->suite) == MODE_CHACHA ? tag : 8 + tag;
 		bool known = c->suite->tls13 ? d->app_keys && tls_keys_peek(&d->k, c->suite, rec, len, &plen, &ptype)
 					     : (ptype = rec[0], plen = len - overhead, len > overhead);
 		if (known && ptype == REC_APPDATA && plen < skippable) {
@@ -446,8 +562,18 @@ static void protected_record(struct tls_conn *c, int dir, const uint8_t *rec, si
 		d->app_keys = true;
 		d->hs_hdr_len = 0;
 	}
+	const uint8_t *plain = c->plain;
+	if (c->inflated) { /* every record type shares the direction's stream */
+		long m = inflate_record(d, c->plain, (size_t)n, c->inflated);
+		if (m < 0) {
+			stop(c, TLS_FAILED, TLS_FAIL_DECOMPRESSION);
+			return;
+		}
+		plain = c->inflated;
+		n = m;
+	}
 	if (type == REC_APPDATA && (c->info.version != 0x0304 || d->app_keys))
-		c->ops->plaintext(c->ctx, dir, c->plain, (size_t)n, origin, frame, ts_ns);
+		c->ops->plaintext(c->ctx, dir, plain, (size_t)n, origin, frame, ts_ns);
 	else if (type == REC_HANDSHAKE && c->suite->tls13)
 		handshake(c, dir, c->plain, (size_t)n);
 	after_record(c, dir);
@@ -466,12 +592,24 @@ static void record(struct tls_conn *c, int dir, const uint8_t *rec, size_t len, 
 		handshake(c, dir, rec + REC_HEADER, len);
 		break;
 	case REC_CCS: /* TLS 1.2: this direction is protected from the next record */
-		if (c->info.version && c->info.version < 0x0304)
+		if (c->info.version >= 0x0300 && c->info.version < 0x0304)
 			d->encrypted = true;
+		else if (c->info.version > 0x0304 || (c->info.version && c->info.version < 0x0300))
+			stop(c, TLS_FAILED, TLS_FAIL_VERSION);
 		break;
 	default: /* plaintext alerts; 0-RTT data before the ServerHello */
 		break;
 	}
+}
+
+/* A record's size with its header, from its first REC_HEADER bytes. */
+static size_t record_size(const uint8_t *h, bool sslv2)
+{
+	if (sslv2) { /* never shorter than the REC_HEADER bytes already framed */
+		size_t n = SSL2_HEADER + (((size_t)h[0] & 0x7f) << 8 | h[1]);
+		return n < REC_HEADER ? REC_HEADER : n;
+	}
+	return REC_HEADER + ((size_t)h[3] << 8 | h[4]);
 }
 
 void tls_data(struct tls_conn *c, int dir, const uint8_t *p, size_t len, uint64_t origin, uint64_t frame,
@@ -481,8 +619,10 @@ void tls_data(struct tls_conn *c, int dir, const uint8_t *p, size_t len, uint64_
 	while (len && !c->done && !d->dead) {
 		size_t need;
 		const uint8_t *rec;
+		/* the first record of the client may be an SSL 2.0 ClientHello */
+		bool v2 = dir == 0 && !d->started && (d->rec.len ? d->rec.data[0] : p[0]) & 0x80;
 		if (d->rec.len == 0 && len >= REC_HEADER &&
-		    (need = REC_HEADER + ((size_t)p[3] << 8 | p[4])) <= len) {
+		    (need = record_size(p, v2)) <= len) {
 			rec = p; /* the whole record is here: no copy */
 		} else {
 			if (d->rec.len < REC_HEADER) {
@@ -493,7 +633,7 @@ void tls_data(struct tls_conn *c, int dir, const uint8_t *p, size_t len, uint64_
 				if (d->rec.len < REC_HEADER)
 					return;
 			}
-			need = REC_HEADER + ((size_t)d->rec.data[3] << 8 | d->rec.data[4]);
+			need = record_size(d->rec.data, v2);
 			if (need <= REC_HEADER + MAX_CIPHERTEXT) {
 				size_t k = need - d->rec.len < len ? need - d->rec.len : len;
 				dbuf_append(&d->rec, p, k);
@@ -505,6 +645,14 @@ void tls_data(struct tls_conn *c, int dir, const uint8_t *p, size_t len, uint64_
 			rec = d->rec.data;
 		}
 		uint8_t type = rec[0];
+		d->started = true;
+		if (v2 && sslv2_client_hello(rec, need) == 1) {
+			sslv2_hello(c, rec + SSL2_HEADER, need - SSL2_HEADER);
+			if (rec == p)
+				p += need, len -= need;
+			dbuf_reset(&d->rec);
+			continue;
+		}
 		if (type < REC_CCS || type > REC_APPDATA + 1 || rec[1] != 3 || need > REC_HEADER + MAX_CIPHERTEXT) {
 			d->dead = true; /* not a record: framing is lost for good */
 			c->info.directions_lost++;

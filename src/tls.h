@@ -6,16 +6,21 @@
  * the ClientHello and ServerHello are parsed for the random, version,
  * cipher suite, SNI, ALPN and encrypt-then-MAC; the key schedule (TLS 1.2
  * PRF, TLS 1.3 HKDF) and the record ciphers come from OpenSSL's libcrypto.
- * Supported: TLS 1.3 AES-GCM and ChaCha20-Poly1305 (with KeyUpdate, a
- * HelloRetryRequest, an encrypted handshake skipped when its secrets are
- * missing); TLS 1.0-1.2 AES-GCM, ChaCha20-Poly1305 and AES-CBC with
- * HMAC-SHA1/SHA256/SHA384 (MAC-then-encrypt or encrypt-then-MAC), RSA or
- * (EC)DHE, resumed sessions alike (the key log has the master secret of
- * each client random).
+ * Supported: TLS 1.3 AES-GCM, AES-CCM(_8) and ChaCha20-Poly1305 (with
+ * KeyUpdate, a HelloRetryRequest, an encrypted handshake skipped when its
+ * secrets are missing); SSL 3.0 and TLS 1.0-1.2 with every suite of
+ * tls_crypto.c whatever its key exchange (RSA, (EC)DH(E), PSK, SRP; resumed
+ * sessions alike: the key log has the master secret of each client random),
+ * including export and NULL-cipher suites; an SSLv2-format ClientHello;
+ * TLS-level DEFLATE compression (RFC 3749: one zlib stream per direction,
+ * every record after ChangeCipherSpec inflated, at most 2^14 bytes a record
+ * and DECOMP_DEFAULT_MAX_RATIO output bytes per compressed byte).
  *
  * A record that fails authentication ends decryption of the connection
  * (wrong keys): it is counted and nothing of it is handed on.  Without a
- * key the connection is let go at its first protected record.
+ * key the connection is let go at its first protected record, except for a
+ * NULL-cipher suite: its records are plaintext and are read all the same,
+ * their MAC unchecked (tls_info.mac_unchecked).
  */
 #ifndef PA_TLS_H
 #define PA_TLS_H
@@ -35,13 +40,26 @@ enum tls_decryption {
 };
 const char *tls_decryption_name(enum tls_decryption d);
 
-enum tls_failure { TLS_FAIL_NONE, TLS_FAIL_AUTH, TLS_FAIL_SUITE, TLS_FAIL_CRYPTO };
+enum tls_failure {
+	TLS_FAIL_NONE,
+	TLS_FAIL_AUTH,               /* a record did not authenticate: wrong keys */
+	TLS_FAIL_SUITE,              /* a cipher suite privaudit does not know */
+	TLS_FAIL_CRYPTO,             /* libcrypto refused the keys */
+	TLS_FAIL_VERSION,            /* a version other than SSL 3.0 - TLS 1.3 */
+	TLS_FAIL_CIPHER_UNAVAILABLE, /* a known suite whose cipher this OpenSSL lacks */
+	TLS_FAIL_COMPRESSION,        /* a compression method other than null and DEFLATE */
+	TLS_FAIL_DECOMPRESSION,      /* a DEFLATE record that is corrupt or over the caps */
+};
+#define TLS_FAIL_COUNT (TLS_FAIL_DECOMPRESSION + 1)
 const char *tls_failure_name(enum tls_failure f);
 
 struct tls_info {
-	uint16_t version;      /* negotiated: 0x0303 TLS 1.2, 0x0304 TLS 1.3; 0 unknown */
+	uint16_t version;      /* negotiated: 0x0300 SSL 3.0 ... 0x0304 TLS 1.3; 0 unknown */
 	uint16_t cipher_suite; /* 0 unknown */
+	uint8_t compression;   /* the ServerHello's compression method: 0 null, 1 DEFLATE */
 	bool have_random;
+	bool sslv2_hello;      /* the ClientHello came in SSL 2.0 record format */
+	bool mac_unchecked;    /* NULL-cipher records read without the master secret */
 	bool hello_retry;
 	bool resumed;          /* TLS 1.2 abbreviated handshake */
 	bool encrypt_then_mac;
@@ -91,6 +109,9 @@ size_t tls_memory(const struct tls_conn *c);
 /* Does data start like a TLS ClientHello record? 1 yes, 0 no, -1 too
  * short to tell. */
 int tls_looks_like_client_hello(const uint8_t *data, size_t len);
+
+/* "deflate", or "0xNN" into buf for another method; NULL for null. */
+const char *tls_compression_name(uint8_t method, char buf[8]);
 
 /* "TLS 1.2", ...; NULL when unknown. */
 const char *tls_version_name(uint16_t v);

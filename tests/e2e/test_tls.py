@@ -10,7 +10,11 @@ fields with their values), each TLS flow's handshake facts and decryption
 status, and coverage.tls.  Then the failure modes: altered secrets
 ("failed"), a key log without the capture's client random ("no_key"), a
 malformed key log line (a FILE:LINE: warning, the rest of the file still
-used), no key log at all.
+used), no key log at all.  Then the TLS modes of captures/test/tls-modes
+(SSL 3.0, TLS DEFLATE, export and other suites, SSLv2 hello, NULL cipher with
+and without its key, CCM; facts from tests/gen/gen_tls_modes.py, which tshark
+cross-checked) and, when ../shared/captures/external exists, the external
+captures of those modes against tshark's expected.tsv.
 
 Run alone: PRIVAUDIT=/path/to/privaudit TOP_SRCDIR=/path/to/src python3 tests/e2e/test_tls.py
 """
@@ -24,7 +28,7 @@ import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tap import CAPTURES, OK, Tap, eq, run  # noqa: E402
+from tap import CAPTURES, OK, PUBLIC, Tap, eq, run  # noqa: E402
 
 t = Tap()
 TLS = os.path.join(CAPTURES, "test", "tls")
@@ -117,6 +121,10 @@ def check_coverage(rep, f, decrypted_as=None):
     eq(cov["failed"], dec.count("failed"), "coverage.tls.failed")
     # not_decrypted: for want of a key (or of the handshake); failed ones are counted apart
     eq(cov["not_decrypted"], dec.count("no_key"), "coverage.tls.not_decrypted")
+    eq(cov["not_read"]["no_key"], dec.count("no_key"), "coverage.tls.not_read.no_key")
+    eq(sum(v for k, v in cov["not_read"].items() if k not in ("no_key", "no_handshake")), dec.count("failed"),
+       "coverage.tls.not_read: one failure reason per failed flow")
+    eq(cov["mac_unchecked"], 0, "coverage.tls.mac_unchecked")
 
 
 # ---------------------------------------------------------------- per capture
@@ -255,28 +263,29 @@ with t.case(f"{base} with only CLIENT/SERVER_TRAFFIC_SECRET_0: the same requests
     rc, rows, err = list_requests(cap(base), "--keylog", traffic_only)
     eq(rows, want_rows(base, expected[base]), "requests")
 
-# A cipher suite privaudit cannot decrypt: the ServerHello's suite is
-# rewritten to TLS_AES_128_CCM_SHA256 (0x1304) in a copy of the capture
+# A cipher suite privaudit does not know: the ServerHello's suite is
+# rewritten to 0x13ff (unassigned) in a copy of the capture
 raw = bytearray(open(cap(base), "rb").read())
 at = raw.find(bytes([0x16, 0x03, 0x03]))
 while at >= 0 and raw[at + 5] != 2:  # a handshake record holding a ServerHello
     at = raw.find(bytes([0x16, 0x03, 0x03]), at + 1)
 sid = raw[at + 5 + 4 + 2 + 32]
 suite_at = at + 5 + 4 + 2 + 32 + 1 + sid
-ccm = os.path.join(tmpdir, "ccm.pcap")
-with t.case("an unsupported cipher suite: failed, named, nothing decoded"):
+unknown = os.path.join(tmpdir, "unknown-suite.pcap")
+with t.case("an unknown cipher suite: failed, named by number, nothing decoded"):
     eq(bytes(raw[suite_at:suite_at + 2]), b"\x13\x01", "the suite found in the ServerHello")
-    raw[suite_at:suite_at + 2] = b"\x13\x04"
-    open(ccm, "wb").write(raw)
-    rc, rows, err = list_requests(ccm, "--keylog", cap(expected[base]["keys"]))
+    raw[suite_at:suite_at + 2] = b"\x13\xff"
+    open(unknown, "wb").write(raw)
+    rc, rows, err = list_requests(unknown, "--keylog", cap(expected[base]["keys"]))
     eq(rows, [], "requests")
-    rep, err = json_report(ccm, "--keylog", cap(expected[base]["keys"]))
+    rep, err = json_report(unknown, "--keylog", cap(expected[base]["keys"]))
     tls = [fl["tls"] for fl in rep["flows"] if fl.get("tls")]
     eq([(x["decryption"], x["failure"], x["cipher_suite"]) for x in tls],
-       [("failed", "unsupported_cipher_suite", "TLS_AES_128_CCM_SHA256")], "flow")
+       [("failed", "unsupported_cipher_suite", "0x13ff")], "flow")
     eq(rep["coverage"]["tls"]["failures"],
-       [{"reason": "unsupported_cipher_suite", "cipher_suite": "TLS_AES_128_CCM_SHA256", "flows": 1}], "failures")
+       [{"reason": "unsupported_cipher_suite", "cipher_suite": "0x13ff", "flows": 1}], "failures")
     eq(rep["coverage"]["tls"]["failed"], 1, "failed")
+    eq(rep["coverage"]["tls"]["not_read"]["unsupported_cipher_suite"], 1, "not_read")
 
 # The human-readable summaries say what of the encrypted traffic was seen
 with t.case("text and Markdown reports: one line on TLS decrypted, without a key, failed"):
@@ -303,5 +312,101 @@ with t.case("large responses: records skipped unopened, every request and status
     eq(tls, [("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", True),
              ("TLS 1.3", "TLS_AES_128_GCM_SHA256", True), ("TLS 1.3", "TLS_AES_256_GCM_SHA384", True),
              ("TLS 1.3", "TLS_CHACHA20_POLY1305_SHA256", True)], "suites, each with skipped records")
+
+# ------------------------------------------------------------ TLS modes
+# captures/test/tls-modes (tests/gen/gen_tls_modes.py, cross-checked with
+# tshark): SSL 3.0, DEFLATE, export, SSLv2 hello, NULL, CCM, more suites
+MODES = os.path.join(CAPTURES, "test", "tls-modes")
+modes = json.load(open(os.path.join(MODES, "expected.json")))
+PROFILE_FIELDS = {("body.name", "Li Wei"), ("body.occupation", "teacher"), ("body.phone", "13800138000"),
+                  ("body.email", "li.wei@example.com")}
+QUERY_FIELDS = {("query.device_id", "3f2a9c1e-7b4d-4e8a-9c61-2d5f0a8b7e13"), ("query.lang", "en")}
+
+
+def mcap(name):
+    return os.path.join(MODES, name)
+
+
+for name in sorted(modes):
+    f = modes[name]
+    readable = [c for c in f["connections"] if c["compression"] in (None, "deflate")]
+    want = [[name, str(r["frame"]), r["protocol"], r["method"], r["host"], r["uri"]] for r in f["requests"]]
+    if len(readable) < len(f["connections"]):
+        want = []  # compression privaudit cannot undo: nothing is read
+    with t.case(f"tls-modes/{name}: --list-requests with its key log gives the {len(want)} requests tshark reads"):
+        rc, rows, err = list_requests(mcap(name), "--keylog", mcap(f["keys"]))
+        eq(rows, want, "requests (file, frame, protocol, method, host, uri)")
+    with t.case(f"tls-modes/{name}: report: TLS flows, fields, coverage"):
+        rep, err = json_report(mcap(name), "--keylog", mcap(f["keys"]))
+        flows = [fl["tls"] for fl in rep["flows"] if fl.get("tls")]
+        eq([(x["version"], x["cipher_suite"], x["compression"]) for x in flows],
+           [(c["version"], c["suite"], c["compression"]) for c in f["connections"]], "version, suite, compression")
+        ok = len(readable) == len(f["connections"])
+        eq([(x["decryption"], x["failure"], x["mac_unchecked"]) for x in flows],
+           [("decrypted", None, False) if ok else ("failed", "unsupported_compression", False)] * len(flows),
+           "decryption")
+        cov = rep["coverage"]["tls"]
+        eq((cov["flows"], cov["decrypted"], cov["failed"], cov["mac_unchecked"]),
+           (len(flows), len(flows) if ok else 0, 0 if ok else len(flows), 0), "coverage.tls counts")
+        eq(cov["not_read"]["unsupported_compression"], 0 if ok else len(flows), "coverage.tls.not_read")
+        for tx in rep["transmissions"]:
+            fields = {(x["path"], x["value"]) for x in tx["fields"] if x["path"].startswith(("body.", "query."))}
+            eq(fields, PROFILE_FIELDS if tx["method"] == "POST" else QUERY_FIELDS, f"fields of frame {tx['frame']}")
+            eq(tx["tls"], True, "tls")
+        eq(len(rep["transmissions"]), len(want), "transmissions")
+
+null = "tls12-null.pcap"
+with t.case("tls-modes/tls12-null.pcap without a key log: NULL-cipher records read, MAC unchecked"):
+    rc, rows, err = list_requests(mcap(null))
+    eq(rows, [[null, str(r["frame"]), r["protocol"], r["method"], r["host"], r["uri"]] for r in modes[null]["requests"]],
+       "requests")
+    rep, err = json_report(mcap(null))
+    eq([(fl["tls"]["decryption"], fl["tls"]["mac_unchecked"]) for fl in rep["flows"] if fl.get("tls")],
+       [("decrypted", True)], "flow")
+    eq(rep["coverage"]["tls"]["mac_unchecked"], 1, "coverage.tls.mac_unchecked")
+with t.case("tls-modes/tls12-null.pcap with a wrong master secret: the MAC fails, nothing read"):
+    wrong = os.path.join(tmpdir, "null-wrong.keys")
+    line = open(mcap(modes[null]["keys"])).read().split()
+    open(wrong, "w").write("CLIENT_RANDOM %s %s\n" % (line[1], "00" * 48))
+    rc, rows, err = list_requests(mcap(null), "--keylog", wrong)
+    eq(rows, [], "requests")
+    rep, err = json_report(mcap(null), "--keylog", wrong)
+    eq([(fl["tls"]["decryption"], fl["tls"]["failure"]) for fl in rep["flows"] if fl.get("tls")],
+       [("failed", "authentication_failed")], "flow")
+
+# The external captures of TLS modes (../shared/captures/external), when
+# present: every request tshark decrypts, but those of the IDEA session when
+# this OpenSSL has no IDEA (Debian's has none; it is then cipher_unavailable)
+EXTERNAL = os.path.join(os.path.dirname(PUBLIC), "external")
+IDEA_STREAM = {"wsnotes-all-dump.pcapng": "58", "wsnotes-ssl3-dump.pcapng": "4"}
+if not os.path.isdir(EXTERNAL):
+    t.skip("external TLS-mode captures", f"{EXTERNAL} does not exist")
+else:
+    import csv
+    import subprocess
+    ext_rows = list(csv.DictReader(open(os.path.join(EXTERNAL, "expected.tsv")), delimiter="\t"))
+    listed = subprocess.run(["openssl", "list", "-cipher-algorithms", "-provider", "legacy", "-provider", "default"],
+                            capture_output=True, text=True).stdout
+    idea = "IDEA" in listed.upper()
+    for name in ("wsnotes-all-dump.pcapng", "wsnotes-ssl3-dump.pcapng", "wsnotes-tls-null.pcapng"):
+        path = os.path.join(EXTERNAL, "captures", name)
+        keys = os.path.splitext(path)[0] + ".keys"
+        args = ["--keylog", keys] if os.path.exists(keys) else []
+        want = [[r["file"], r["frame"], r["protocol"], r["method"], r["host"], r["uri"]] for r in ext_rows
+                if r["file"] == name and (idea or r["tcp_stream"] != IDEA_STREAM.get(name))]
+        with t.case(f"external {name}: --list-requests equals tshark's {len(want)} requests"):
+            rc, rows, err = list_requests(path, *args)
+            eq(rows, want, "requests")
+        with t.case(f"external {name}: coverage.tls says what was not read"):
+            rep, err = json_report(path, *args)
+            cov = rep["coverage"]["tls"]
+            fails = [] if idea or name not in IDEA_STREAM else [
+                {"reason": "cipher_unavailable", "cipher_suite": "TLS_RSA_WITH_IDEA_CBC_SHA", "flows": 1}]
+            eq(cov["failures"], fails, "failures")
+            eq(cov["decrypted"], cov["flows"] - len(fails), "decrypted")
+            eq(cov["mac_unchecked"], 1 if name == "wsnotes-tls-null.pcapng" else 0, "mac_unchecked")
+            if name == "wsnotes-all-dump.pcapng":
+                eq(sum(1 for fl in rep["flows"] if fl["tls"] and fl["tls"]["compression"] == "deflate"), 70,
+                   "DEFLATE sessions")
 
 t.done()

@@ -3,8 +3,9 @@
  * random 32 bytes, master secret 48, a length byte L of 32 or 48, then the
  * four TLS 1.3 traffic secrets of L bytes each: client and server handshake,
  * client and server application), so that seeds made from real captures
- * (tests/fuzz/make-tls-seeds.py) decrypt for real and mutations reach every
- * path.  Then a script of deliveries: a control byte (bit 0 direction, bit
+ * (tests/fuzz/make-tls-seeds.py, from captures/test/tls and tls-modes:
+ * AEAD, CBC, SSL 3.0, DEFLATE-compressed records, export, NULL, CCM and
+ * SSLv2-hello sessions) decrypt for real and mutations reach every path.  Then a script of deliveries: a control byte (bit 0 direction, bit
  * 1 "a gap here"), a 2-byte big-endian length, that many bytes. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Writes seeds for fuzz_tls from the project's own TLS captures
-(captures/test/tls/*.pcap with their .keys): one seed per TCP connection,
+(captures/test/tls/*.pcap and captures/test/tls-modes/*.pcap with their
+.keys: AEAD, CBC, SSL 3.0, DEFLATE-compressed records, export, NULL, CCM and
+SSLv2-hello sessions): one seed per TCP connection,
 in the harness's format (client random, master secret, length byte, the
 four TLS 1.3 traffic secrets, then the connection's payloads as deliveries:
 direction byte, 2-byte length, bytes), so the fuzzer starts from streams
 that really decrypt.
 
-    tests/fuzz/make-tls-seeds.py captures/test/tls tests/fuzz/corpus/tls
+    tests/fuzz/make-tls-seeds.py captures/test/tls captures/test/tls-modes tests/fuzz/corpus/tls
 """
 import glob
 import os
@@ -55,9 +57,20 @@ def keylog(path):
     return keys
 
 
-def main(src, out):
+def client_random(first):
+    """The client random of a connection's first client bytes: a ClientHello
+    record, or an SSL 2.0-format one (its challenge, right-aligned)."""
+    if len(first) >= 43 and first[0] == 22:
+        return first[11:43]
+    if len(first) >= 11 and first[0] & 0x80 and first[2] == 1:
+        specs, sid, chal = struct.unpack(">HHH", first[5:11])
+        return first[11 + specs + sid:11 + specs + sid + chal].rjust(32, b"\0")
+    return None
+
+
+def main(out, *srcs):
     os.makedirs(out, exist_ok=True)
-    for cap in sorted(glob.glob(os.path.join(src, "*.pcap"))):
+    for cap in sorted(c for src in srcs for c in glob.glob(os.path.join(src, "*.pcap"))):
         kpath = os.path.splitext(cap)[0] + ".keys"
         if not os.path.exists(kpath):
             continue
@@ -69,10 +82,9 @@ def main(src, out):
             if payload:
                 c["chunks"].append((0 if (s, sp) == c["client"] else 1, payload))
         for n, c in enumerate(conns.values()):
-            first = next((p for d, p in c["chunks"] if d == 0), b"")
-            if len(first) < 43 or first[0] != 22:
+            rnd = client_random(next((p for d, p in c["chunks"] if d == 0), b""))
+            if rnd is None:
                 continue
-            rnd = first[11:43]
             k = keys.get(rnd, {})
             tls13 = [k.get(x, b"") for x in ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
                                               "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0")]
@@ -88,4 +100,4 @@ def main(src, out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[-1], *sys.argv[1:-1])
