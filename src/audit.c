@@ -70,7 +70,7 @@ struct audit *audit_new(const struct audit_options *o)
 	a->dns = a->names ? dns_cache_new(a->names) : NULL;
 	a->dpi = a->names ? dpi_new(a->names) : NULL;
 	a->flows = flow_table_new(&o->flows, on_flow_end, a);
-	a->tx = tx_spool_new(o->reveal_values);
+	a->tx = tx_spool_new(o->reveal_values, o->all_fields);
 	a->policy = policy_new(o->profile, o->sigs);
 	for (size_t i = 0; a->policy && i < o->ndevices; i++)
 		policy_add_device(a->policy, o->devices[i]); /* checked on the command line */
@@ -109,6 +109,7 @@ void audit_free(struct audit *a)
 	for (size_t i = 0; i < a->nlines; i++)
 		free(a->lines[i].text);
 	free(a->lines);
+	free(a->personal_flows);
 	dpi_free(a->dpi);
 	dns_cache_free(a->dns);
 	strtab_free(a->names);
@@ -449,6 +450,29 @@ static int match_consent(struct audit *a, const struct transmission *t, const ch
 				    q ? (size_t)(q - t->uri) : t->uri_len, paths, values, lens, n);
 }
 
+/* The report lists a flow that carried personal data in full. */
+static void note_personal_flow(struct audit *a, uint32_t id)
+{
+	size_t byte = id >> 3;
+	if (byte >= a->personal_flows_cap) {
+		size_t cap = a->personal_flows_cap ? a->personal_flows_cap : 1024;
+		while (cap <= byte)
+			cap *= 2;
+		uint8_t *v = realloc(a->personal_flows, cap);
+		if (!v)
+			return;
+		memset(v + a->personal_flows_cap, 0, cap - a->personal_flows_cap);
+		a->personal_flows = v;
+		a->personal_flows_cap = cap;
+	}
+	a->personal_flows[byte] |= (uint8_t)(1u << (id & 7));
+}
+
+bool audit_flow_personal(const struct audit *a, uint32_t id)
+{
+	return (id >> 3) < a->personal_flows_cap && (a->personal_flows[id >> 3] >> (id & 7) & 1);
+}
+
 /* What the pipeline knows of a request beyond the request itself. */
 struct request_meta {
 	int input;
@@ -518,9 +542,12 @@ static void process_request(struct audit *a, const struct http_request *r, const
 		memset(&rc, 0, sizeof(rc)); /* out of memory: the fields are listed unclassified */
 	}
 	long seq = -1;
-	if (t.fields.n && !a->opt.no_report && tx_spool_add(a->tx, &t) == 0) {
+	int personal = t.fields.n && !a->opt.no_report ? tx_spool_add(a->tx, &t) : -1;
+	if (personal >= 0) {
 		seq = (long)a->cnt.transmissions;
 		a->cnt.transmissions++;
+		if (personal)
+			note_personal_flow(a, t.flow_id);
 	}
 	policy_request(a->policy, seq, t.input, t.frame, t.ts_ns, t.flow_id, m->recipient, t.tls, &rc,
 		       match_consent(a, &t, m->recipient));

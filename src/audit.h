@@ -40,6 +40,8 @@ struct audit_options {
 	const char *lang;     /* "en" or "zh": the language of the text and Markdown reports */
 	const char *case_id, *examiner, *note; /* chain of custody: recorded, shown, never judged */
 	bool reveal_values;   /* report field values unmasked */
+	bool all_fields;      /* list every field, not only those with personal data */
+	bool all_flows;       /* list every flow, not a summary of those with no personal data or finding */
 	bool flows_only;      /* no application decoding: flows, hosts, nDPI only */
 	bool no_report;       /* no report will be written: transmissions are not serialised,
 			       * inputs not hashed */
@@ -107,6 +109,8 @@ struct audit {
 	struct keylog *keylog;      /* opt.keylog, or an empty one of our own */
 	bool own_keylog;
 	bool marks_pending;         /* CLI frame:N consent marks still to be timed */
+	uint8_t *personal_flows;    /* bit per flow id: a transmission with personal data (the worker's) */
+	size_t personal_flows_cap;  /* bytes */
 	struct request_line *lines; /* --list-requests lines of the current input */
 	size_t nlines, lines_cap;
 	int cur_input;
@@ -137,5 +141,7 @@ struct http_request;
  * thread when there is one) extracts its fields, lists it, classifies it,
  * spools it as a transmission when it carries fields and tells the policy. */
 void audit_request(struct audit *a, struct flow *f, const struct http_request *r, bool tls);
+/* Did flow id carry a transmission with personal data?  (After audit_finish.) */
+bool audit_flow_personal(const struct audit *a, uint32_t id);
 
 #endif

@@ -103,6 +103,12 @@ int audit_option(int c, const char *arg, struct audit_options *opt)
 	case OPT_REVEAL_VALUES:
 		opt->reveal_values = true;
 		return 0;
+	case OPT_ALL_FIELDS:
+		opt->all_fields = true;
+		return 0;
+	case OPT_ALL_FLOWS:
+		opt->all_flows = true;
+		return 0;
 	case OPT_MAX_BODY:
 		if (!parse_count(arg, 4096, &v)) {
 			usage_error("--max-body wants a number of MiB from 1 to 4096, not '%s'", arg);

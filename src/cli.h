@@ -45,6 +45,8 @@ enum {
 	OPT_NOTE,
 	OPT_SIGN,
 	OPT_PUBKEY,
+	OPT_ALL_FIELDS,
+	OPT_ALL_FLOWS,
 };
 
 #include "profile.h"
@@ -90,7 +92,9 @@ struct cli_common {
 	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },                                \
 	{ "reveal-values", no_argument, NULL, OPT_REVEAL_VALUES },                                  \
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },                                      \
-	{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY }
+	{ "flows-only", no_argument, NULL, OPT_FLOWS_ONLY },                                        \
+	{ "all-fields", no_argument, NULL, OPT_ALL_FIELDS },                                        \
+	{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS }
 
 /* One of the shared options into cc: 0 taken, 1 not one of them, -1 a
  * usage error (printed).  -f (the filter) is one of them. */

@@ -221,8 +221,9 @@ static void diff_record(struct diffs *d, const char *section, long index, const 
  * compared in step by this order. */
 static int section_rank(const char *s)
 {
-	static const char *const order[] = { "tool", "case", "inputs", "summary", "profile", "device", "consent",
-					     "flows", "recipients", "transmissions", "findings", "categories", "coverage" };
+	static const char *const order[] = { "tool",	  "case",	   "inputs",	 "summary",    "profile",
+					     "device",	  "consent",	   "flows",	 "flow_summary", "recipients",
+					     "transmissions", "findings", "categories", "coverage" };
 	for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++)
 		if (strcmp(order[i], s) == 0)
 			return (int)i;
@@ -407,6 +408,10 @@ static void build_argv(const char **v, size_t cap, const char *self, const char 
 		argv_add(v, &n, cap, "--reveal-values");
 	if (json_is_true(json_object_get(opts, "flows_only")))
 		argv_add(v, &n, cap, "--flows-only");
+	if (json_is_true(json_object_get(opts, "all_fields")))
+		argv_add(v, &n, cap, "--all-fields");
+	if (json_is_true(json_object_get(opts, "all_flows")))
+		argv_add(v, &n, cap, "--all-flows");
 	static const struct {
 		const char *key, *opt;
 		unsigned shift;

@@ -401,6 +401,116 @@ static void write_flow(struct jsonw *w, const struct flow_record *r)
 	jw_obj_end(w);
 }
 
+/* ---- flows with nothing to show, counted by host and protocol ---- */
+
+struct flow_group {
+	int input;
+	const char *host, *protocol; /* interned: compared by pointer */
+	uint8_t transport;
+	uint64_t first_frame, flows, packets, bytes;
+};
+
+struct flow_groups {
+	struct flow_group *v;
+	size_t n, cap;
+	size_t *slot; /* open addressing: group index + 1, 0 empty; twice the groups */
+	size_t nslot;
+};
+
+static bool bit(const uint8_t *map, uint32_t id) { return map && (map[id >> 3] >> (id & 7) & 1); }
+
+/* Flow ids a finding cites. */
+static uint8_t *finding_flows(const struct audit *a)
+{
+	uint8_t *map = calloc((size_t)flow_store_max_id(a->records) / 8 + 1, 1);
+	const struct finding *fd;
+	size_t n = policy_findings(a->policy, &fd);
+	for (size_t i = 0; map && i < n; i++)
+		if (fd[i].flow_id <= flow_store_max_id(a->records))
+			map[fd[i].flow_id >> 3] |= (uint8_t)(1u << (fd[i].flow_id & 7));
+	return map;
+}
+
+static size_t group_hash(int input, const char *host, const char *protocol, uint8_t transport)
+{
+	uint64_t h = (uint64_t)(uintptr_t)host * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)protocol * 0xc2b2ae3d27d4eb4fULL;
+	return (size_t)(h ^ (uint64_t)input << 8 ^ transport ^ h >> 29);
+}
+
+static bool group_regrow(struct flow_groups *g)
+{
+	size_t n = g->nslot ? g->nslot * 2 : 256;
+	size_t *s = calloc(n, sizeof(*s));
+	if (!s)
+		return false;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct flow_group *x = &g->v[i];
+		size_t k = group_hash(x->input, x->host, x->protocol, x->transport) & (n - 1);
+		while (s[k])
+			k = (k + 1) & (n - 1);
+		s[k] = i + 1;
+	}
+	free(g->slot);
+	g->slot = s;
+	g->nslot = n;
+	return true;
+}
+
+/* Adds r to the group of its input, host, protocol and transport; groups
+ * stay in the order their first flow came. */
+static void group_flow(struct flow_groups *g, const struct flow_record *r)
+{
+	if ((g->n + 1) * 2 > g->nslot && !group_regrow(g))
+		return;
+	size_t k = group_hash(r->input, r->host, r->protocol, r->transport) & (g->nslot - 1);
+	for (; g->slot[k]; k = (k + 1) & (g->nslot - 1)) {
+		struct flow_group *x = &g->v[g->slot[k] - 1];
+		if (x->input == r->input && x->host == r->host && x->protocol == r->protocol && x->transport == r->transport) {
+			x->flows++;
+			x->packets += r->packets;
+			x->bytes += r->bytes;
+			return;
+		}
+	}
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		struct flow_group *v = realloc(g->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		g->v = v;
+		g->cap = cap;
+	}
+	g->v[g->n] = (struct flow_group){ r->input, r->host, r->protocol, r->transport, r->first_frame, 1, r->packets,
+					  r->bytes };
+	g->slot[k] = ++g->n;
+}
+
+static void write_groups(struct jsonw *w, const struct flow_groups *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct flow_group *x = &g->v[i];
+		jw_newline(w, "    ");
+		jw_obj_begin(w);
+		jw_key(w, "input");
+		jw_int(w, x->input);
+		jw_key(w, "host");
+		jw_str(w, x->host);
+		jw_key(w, "protocol");
+		jw_str(w, x->protocol);
+		jw_key(w, "transport");
+		jw_str(w, x->transport == 6 ? "tcp" : "udp");
+		jw_key(w, "first_frame");
+		jw_uint(w, x->first_frame);
+		jw_key(w, "flows");
+		jw_uint(w, x->flows);
+		jw_key(w, "packets");
+		jw_uint(w, x->packets);
+		jw_key(w, "bytes");
+		jw_uint(w, x->bytes);
+		jw_obj_end(w);
+	}
+}
+
 static void write_coverage(struct jsonw *w, struct audit *a)
 {
 	const struct flow_table_stats *fs = flow_table_stats(a->flows);
@@ -564,6 +674,10 @@ static void write_options(struct jsonw *w, const struct audit_options *o, const 
 	jw_str(w, o->filter);
 	jw_key(w, "reveal_values");
 	jw_bool(w, o->reveal_values);
+	jw_key(w, "all_fields");
+	jw_bool(w, o->all_fields);
+	jw_key(w, "all_flows");
+	jw_bool(w, o->all_flows);
 	jw_key(w, "flows_only");
 	jw_bool(w, o->flows_only);
 	jw_key(w, "max_body");
@@ -887,16 +1001,28 @@ int report_write_json(FILE *out, struct audit *a)
 	write_events(w, a);
 	jw_raw(w, ",\n  \"flows\": [");
 	w->need_comma = false;
+	struct flow_groups groups = { 0 };
+	uint8_t *cited = finding_flows(a);
 	bool any = false;
 	struct flow_iter it;
 	flow_iter_init(&it, a->records);
 	for (const struct flow_record *r; (r = flow_iter_next(&it));) {
+		if (!a->opt.all_flows && !audit_flow_personal(a, r->id) && !bit(cited, r->id)) {
+			group_flow(&groups, r); /* nothing personal, no finding: counted with its like */
+			continue;
+		}
 		jw_newline(w, "    ");
 		write_flow(w, r);
 		any = true;
 	}
 	flow_iter_end(&it);
-	jw_raw(w, any ? "\n  ],\n" : "],\n");
+	free(cited);
+	jw_raw(w, any ? "\n  ],\n  \"flow_summary\": [" : "],\n  \"flow_summary\": [");
+	w->need_comma = false;
+	write_groups(w, &groups);
+	jw_raw(w, groups.n ? "\n  ],\n" : "],\n");
+	free(groups.v);
+	free(groups.slot);
 	jw_raw(w, "  \"recipients\": [");
 	w->need_comma = false;
 	size_t before = (size_t)w->written + w->len;

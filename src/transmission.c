@@ -155,7 +155,7 @@ struct tx_spool {
 	FILE *f;
 	struct tx_index *idx;
 	size_t n, cap;
-	bool reveal;
+	bool reveal, all_fields;
 	EVP_MD *sha256;
 	size_t *id_of_seq;
 	bool sorted;
@@ -164,12 +164,13 @@ struct tx_spool {
 	long offset;
 };
 
-struct tx_spool *tx_spool_new(bool reveal_values)
+struct tx_spool *tx_spool_new(bool reveal_values, bool all_fields)
 {
 	struct tx_spool *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->reveal = reveal_values;
+	s->all_fields = all_fields;
 	s->f = tmpfile();
 	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	s->md = EVP_MD_CTX_new();
@@ -231,20 +232,88 @@ static void write_truncation(struct jsonw *w, unsigned t)
 	jw_arr_end(w);
 }
 
-int tx_spool_add(struct tx_spool *s, const struct transmission *t)
+static void write_field(struct tx_spool *s, struct jsonw *w, const struct field *f, const struct classification *c)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct tx_index *v = realloc(s->idx, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		s->idx = v;
-		s->cap = cap;
+	char hex[65];
+	bool hit = c && c->category;
+	jw_obj_begin(w);
+	jw_key(w, "path");
+	jw_str(w, f->path);
+	jw_key(w, "key");
+	jw_str(w, f->key);
+	jw_key(w, "category");
+	jw_str(w, hit ? c->category->id : NULL);
+	jw_key(w, "sensitive");
+	jw_bool(w, hit && c->category->sensitive);
+	jw_key(w, "rule");
+	jw_str(w, hit ? c->rule : NULL);
+	jw_key(w, "confidence");
+	if (hit) {
+		char conf[16];
+		snprintf(conf, sizeof(conf), "%.2f", c->confidence);
+		jw_num(w, conf);
+	} else {
+		jw_null(w);
 	}
-	struct jsonw *w = s->w;
+	jw_key(w, "credential");
+	jw_bool(w, hit && c->category->credential);
+	jw_key(w, "issued");
+	jw_bool(w, hit && c->issued);
+	jw_key(w, "hashed");
+	jw_str(w, hit ? hash_kind_name(c->hashed) : NULL);
+	jw_key(w, "canary_form");
+	jw_str(w, hit ? c->canary_form : NULL);
+	jw_key(w, "value");
+	if (s->reveal) {
+		jw_strn(w, f->value, f->value_len);
+	} else {
+		char masked[TX_MASK_MAX]; /* no allocation per field */
+		jw_strn(w, masked, tx_mask_value(f->value, f->value_len, masked));
+	}
+	jw_key(w, "value_length");
+	jw_uint(w, f->value_len);
+	jw_key(w, "value_sha256");
+	sha256_hex(s, f->value, f->value_len, hex);
+	jw_str(w, hex);
+	jw_obj_end(w);
+}
+
+/* A transmission without personal data, when fields are not all listed:
+ * where and what it was, and how many fields it carried. */
+static void write_compact(struct jsonw *w, const struct transmission *t, size_t nfields)
+{
+	char ts[32];
+	jw_key(w, "personal");
+	jw_bool(w, false);
+	jw_key(w, "ts");
+	report_format_ts(t->ts_ns, ts);
+	jw_str(w, ts);
+	jw_key(w, "input");
+	jw_int(w, t->input);
+	jw_key(w, "frame");
+	jw_uint(w, t->frame);
+	jw_key(w, "host");
+	if (t->host) {
+		char name[256];
+		size_t n = tx_host_name(t->host, t->host_len, name, sizeof(name));
+		jw_strn(w, name, n);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "method");
+	jw_strn(w, t->method, t->method_len);
+	jw_key(w, "path");
+	const char *q = memchr(t->uri, '?', t->uri_len);
+	jw_strn(w, t->uri, q ? (size_t)(q - t->uri) : t->uri_len);
+	jw_key(w, "fields_other");
+	jw_uint(w, nfields);
+}
+
+static void write_full(struct tx_spool *s, struct jsonw *w, const struct transmission *t, size_t personal)
+{
 	char buf[64], ts[32];
-	/* the id is prepended when the sorted report is written */
-	w->need_comma = true;
+	jw_key(w, "personal");
+	jw_bool(w, personal > 0);
 	jw_key(w, "ts");
 	report_format_ts(t->ts_ns, ts);
 	jw_str(w, ts);
@@ -298,52 +367,35 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 	jw_key(w, "fields");
 	jw_arr_begin(w);
 	for (size_t i = 0; i < t->fields.n; i++) {
-		const struct field *f = &t->fields.v[i];
-		char hex[65];
-		jw_obj_begin(w);
-		jw_key(w, "path");
-		jw_str(w, f->path);
-		jw_key(w, "key");
-		jw_str(w, f->key);
 		const struct classification *c = t->cls ? &t->cls[i] : NULL;
-		bool hit = c && c->category;
-		jw_key(w, "category");
-		jw_str(w, hit ? c->category->id : NULL);
-		jw_key(w, "sensitive");
-		jw_bool(w, hit && c->category->sensitive);
-		jw_key(w, "rule");
-		jw_str(w, hit ? c->rule : NULL);
-		jw_key(w, "confidence");
-		if (hit) {
-			char conf[16];
-			snprintf(conf, sizeof(conf), "%.2f", c->confidence);
-			jw_num(w, conf);
-		} else {
-			jw_null(w);
-		}
-		jw_key(w, "credential");
-		jw_bool(w, hit && c->category->credential);
-		jw_key(w, "issued");
-		jw_bool(w, hit && c->issued);
-		jw_key(w, "hashed");
-		jw_str(w, hit ? hash_kind_name(c->hashed) : NULL);
-		jw_key(w, "canary_form");
-		jw_str(w, hit ? c->canary_form : NULL);
-		jw_key(w, "value");
-		if (s->reveal) {
-			jw_strn(w, f->value, f->value_len);
-		} else {
-			char masked[TX_MASK_MAX]; /* no allocation per field */
-			jw_strn(w, masked, tx_mask_value(f->value, f->value_len, masked));
-		}
-		jw_key(w, "value_length");
-		jw_uint(w, f->value_len);
-		jw_key(w, "value_sha256");
-		sha256_hex(s, f->value, f->value_len, hex);
-		jw_str(w, hex);
-		jw_obj_end(w);
+		if (s->all_fields || (c && c->category))
+			write_field(s, w, &t->fields.v[i], c);
 	}
 	jw_arr_end(w);
+	jw_key(w, "fields_other");
+	jw_uint(w, s->all_fields ? 0 : t->fields.n - personal);
+}
+
+int tx_spool_add(struct tx_spool *s, const struct transmission *t)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct tx_index *v = realloc(s->idx, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		s->idx = v;
+		s->cap = cap;
+	}
+	size_t personal = 0;
+	for (size_t i = 0; t->cls && i < t->fields.n; i++)
+		personal += t->cls[i].category != NULL;
+	struct jsonw *w = s->w;
+	/* the id and the judgement are prepended when the sorted report is written */
+	w->need_comma = true;
+	if (personal || s->all_fields)
+		write_full(s, w, t, personal);
+	else
+		write_compact(w, t, t->fields.n);
 	jw_raw(w, "}\n");
 	if (jw_flush(w) < 0)
 		return -1;
@@ -357,7 +409,7 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 	x->len = (size_t)(end - s->offset);
 	s->offset = end;
 	s->n++;
-	return 0;
+	return personal > 0;
 }
 
 static int by_position(const void *a, const void *b)

@@ -53,9 +53,13 @@ enum tx_truncation {
 
 struct tx_spool;
 
-struct tx_spool *tx_spool_new(bool reveal_values);
+/* all_fields: list every field (else only those that carry personal data,
+ * the others counted in `fields_other`, and a transmission without any as
+ * one compact entry). */
+struct tx_spool *tx_spool_new(bool reveal_values, bool all_fields);
 void tx_spool_free(struct tx_spool *s);
-/* Serialises t (which the caller still owns); returns 0 or -1. */
+/* Serialises t (which the caller still owns); returns 1 when it carried
+ * personal data (a classified field), 0 when not, -1 on failure. */
 int tx_spool_add(struct tx_spool *s, const struct transmission *t);
 size_t tx_spool_count(const struct tx_spool *s);
 /* Sorts the transmissions by (input, frame, arrival) and numbers them 1..N

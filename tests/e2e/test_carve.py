@@ -155,7 +155,7 @@ def expected_frames(rep, flow_id, frames_by_input):
 def carve(dirname, *captures, extra=()):
     d = os.path.join(tmp, dirname)
     rpath = os.path.join(tmp, dirname + ".json")
-    rc, out, err = run("replay", "--carve", d, *extra, *captures, "-o", rpath)
+    rc, out, err = run("replay", "--carve", d, "--all-flows", *extra, *captures, "-o", rpath)
     assert rc in (0, 1), f"exit {rc}: {err}"
     return d, json.load(open(rpath))
 

@@ -117,7 +117,7 @@ bad_cases = [
 for name, message in bad_cases:
     with t.case(f"bad/{name}: clear error, exit 2"):
         path = os.path.join(BAD, name)
-        rc, out, err = run("replay", "--format", "json", path, check_rc=2)
+        rc, out, err = run("replay", "--format", "json", "--all-fields", "--all-flows", path, check_rc=2)
         lines = err.strip().splitlines()
         eq(len(lines), 1, "one error line")
         assert lines[0].startswith(f"privaudit: {path}: {message}"), lines[0]
@@ -126,7 +126,7 @@ for name, message in bad_cases:
 
 with t.case("bad/truncated.pcap: frame and byte offset named, the 6 good frames kept"):
     path = os.path.join(BAD, "truncated.pcap")
-    rc, out, err = run("replay", "--format", "json", path, check_rc=2)
+    rc, out, err = run("replay", "--format", "json", "--all-fields", "--all-flows", path, check_rc=2)
     assert err.strip().endswith("(at frame 7 / byte offset 591)"), err
     rep = json.loads(out)
     eq(rep["inputs"][0]["frames"], 6, "frames read before the cut")
@@ -142,14 +142,14 @@ with t.case("a pcapng cut inside a block: error names frame and block offset"):
     with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, "cut.pcapng")
         open(p, "wb").write(src[:len(src) - 30])
-        rc, out, err = run("replay", "--format", "json", p, check_rc=2)
+        rc, out, err = run("replay", "--format", "json", "--all-fields", "--all-flows", p, check_rc=2)
         assert "(at frame " in err and "byte offset" in err, err
         assert json.loads(out)["inputs"][0]["frames"] > 0
 
 # ---- batches: a directory, sorted, recursed; a bad file among good ones
 with t.case("batch directory: sorted, recursive, non-captures skipped, bad file reported"):
     d = os.path.join(TEST, "batch")
-    rc, out, err = run("replay", "--format", "json", d, check_rc=2)
+    rc, out, err = run("replay", "--format", "json", "--all-fields", "--all-flows", d, check_rc=2)
     rep = json.loads(out)
     eq([os.path.relpath(i["path"], d) for i in rep["inputs"]],
        ["a-good.pcap", "b-bad.pcap", "c-good.pcapng", "sub/d-good.pcap"], "inputs in order")
@@ -161,7 +161,7 @@ with t.case("batch directory: sorted, recursive, non-captures skipped, bad file 
 with t.case("standard input: '-' reads a capture, hashes it"):
     path = os.path.join(TEST, "eth-basic.pcap")
     data = open(path, "rb").read()
-    rc, out, err = run("replay", "--format", "json", "-", stdin=data, check_rc=(0, 1))
+    rc, out, err = run("replay", "--format", "json", "--all-fields", "--all-flows", "-", stdin=data, check_rc=(0, 1))
     rep = json.loads(out)
     eq(rep["inputs"][0]["path"], "-", "path")
     eq(rep["inputs"][0]["sha256"], hashlib.sha256(data).hexdigest(), "sha256")
@@ -169,13 +169,16 @@ with t.case("standard input: '-' reads a capture, hashes it"):
 
 with t.case("determinism: two runs, byte-identical reports; -o writes the same"):
     args = [os.path.join(TEST, "eth-basic.pcap"), os.path.join(TEST, "http")]
-    a = run("replay", "--format", "json", *args)[1]
-    b = run("replay", "--format", "json", *args)[1]
+    a = run("replay", "--format", "json", "--all-fields", "--all-flows", *args)[1]
+    b = run("replay", "--format", "json", "--all-fields", "--all-flows", *args)[1]
     assert a == b, "reports differ"
     with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, "r.json")
-        run("replay", "-o", p, *args)
+        run("replay", "-o", p, "--all-fields", "--all-flows", *args)
         assert open(p, "rb").read() == a, "-o report differs from stdout report"
+        # the default report, proportional to personal data, is deterministic too
+        c = run("replay", "--format", "json", *args)[1]
+        assert c == run("replay", "--format", "json", *args)[1], "default reports differ"
 
 with t.case("text summary lists inputs and hosts"):
     rc, out, _ = run("replay", "--format", "text", os.path.join(TEST, "eth-basic.pcap"), check_rc=(0, 1))

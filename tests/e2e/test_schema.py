@@ -28,8 +28,8 @@ runs = [(["--keylog", os.path.splitext(p)[0] + ".keys"] if os.path.exists(os.pat
                                ["--profile", os.path.join(demo, "lingoup.yaml"), "--withdraw-at", "frame:60", demo]]
 for args in runs:
     name = os.path.relpath(args[-1], CAPTURES) + (" with a profile" if "--profile" in args else "")
-    with t.case(f"{name}: the report (masked and revealed) validates"):
-        for extra in ([], ["--reveal-values"]):
+    with t.case(f"{name}: the report (masked and revealed, proportional and full) validates"):
+        for extra in ([], ["--reveal-values"], ["--all-fields", "--all-flows"]):
             rc, out, err = run("replay", "--format", "json", *extra, *args)
             assert rc in (0, 1, 2), rc
             errors = sorted(validator.iter_errors(json.loads(out)), key=lambda e: list(e.path))

@@ -68,7 +68,7 @@ def json_report(*args):
     """privaudit replay ... --reveal-values -o R.json: (report, stderr)."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "R.json")
-        rc, _, err = run("replay", *args, "--reveal-values", "-o", path, check_rc=OK)
+        rc, _, err = run("replay", *args, "--reveal-values", "--all-fields", "--all-flows", "-o", path, check_rc=OK)
         return json.load(open(path)), err
 
 

@@ -64,10 +64,13 @@ def run(*args, stdin=None, check_rc=None, cwd=None):
     return p.returncode, p.stdout, err
 
 
-def report(*args, check_rc=OK):
-    """Runs privaudit replay with JSON on stdout and returns the parsed report."""
+def report(*args, check_rc=OK, full=True):
+    """Runs privaudit replay with JSON on stdout and returns the parsed report.
+    full: every field and every flow listed (--all-fields --all-flows), as the
+    decoding tests need; False for the default, proportional report."""
     import json
-    rc, out, err = run("replay", "--format", "json", *args, check_rc=check_rc)
+    extra = ["--all-fields", "--all-flows"] if full else []
+    rc, out, err = run("replay", "--format", "json", *extra, *args, check_rc=check_rc)
     return json.loads(out)
 
 

@@ -40,7 +40,7 @@ DEFAULT_BIN = os.environ.get("PRIVAUDIT", os.path.join(corpus.TOP, "build", "pri
 
 
 def run_privaudit(binary, pcap, report):
-    p = subprocess.run([binary, "replay", "--reveal-values", "--format", "json", "-o", report, pcap],
+    p = subprocess.run([binary, "replay", "--reveal-values", "--all-fields", "--format", "json", "-o", report, pcap],
                        capture_output=True, text=True, timeout=600)
     if p.returncode not in (0, 1):
         raise RuntimeError(f"privaudit exited {p.returncode}: {p.stderr[-2000:]}")
