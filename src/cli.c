@@ -132,25 +132,56 @@ struct profile *load_profile(const char *path, const struct signatures *sigs)
 	return p;
 }
 
-/* Writes the report to f, the opened -o FILE (closed here), or without one
- * to standard output; with -o and a terminal on standard output the text
- * summary is shown there too.  Returns 0, or -1 (printed). */
-int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests,
-		const char *sign_key)
+int report_output_open(struct report_output *out, const char *path, const char *sign_key)
+{
+	memset(out, 0, sizeof(*out));
+	out->path = path;
+	if (!path)
+		return 0;
+	/* "w+": the seal reads the written report back through the same stream */
+	if (!(out->f = fopen(path, "w+"))) {
+		log_error("%s: cannot write report: %s", path, strerror(errno));
+		return -1;
+	}
+	char err[512];
+	if (!custody_seal_open(&out->seal, path, sign_key, err, sizeof(err))) {
+		log_error("%s", err);
+		report_output_close(out);
+		return -1;
+	}
+	return 0;
+}
+
+void report_output_close(struct report_output *out)
+{
+	if (out->f)
+		fclose(out->f);
+	out->f = NULL;
+	custody_seal_close(&out->seal);
+}
+
+int emit_report(struct audit *a, struct report_output *out, const char *format, bool list_requests)
 {
 	int rc = 0;
 	bool tty = isatty(STDOUT_FILENO);
-	if (f) {
-		rc = write_report(f, a, format ? format : "json");
-		if (fclose(f) != 0)
+	if (out->f) {
+		rc = write_report(out->f, a, format ? format : "json");
+		if (rc == 0 && fflush(out->f) != 0)
 			rc = -1;
 		if (rc < 0)
-			log_error("%s: cannot write report: %s", output, strerror(errno));
+			log_error("%s: cannot write report: %s", out->path, strerror(errno));
 		char err[512];
-		if (rc == 0 && !custody_seal(output, sign_key, err, sizeof(err))) {
+		if (rc == 0 && !custody_seal_write(&out->seal, out->f, err, sizeof(err))) {
 			log_error("%s", err);
 			rc = -1;
 		}
+		int closed = fclose(out->f);
+		out->f = NULL;
+		if (rc == 0 && closed != 0) {
+			log_error("%s: cannot write report: %s", out->path, strerror(errno));
+			rc = -1;
+		}
+		custody_seal_close(&out->seal);
 		if (tty && !list_requests)
 			report_write_text(stdout, a);
 	} else if (!list_requests) {

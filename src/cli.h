@@ -49,6 +49,7 @@ enum {
 	OPT_ALL_FLOWS,
 };
 
+#include "custody.h"
 #include "profile.h"
 
 #define CLI_MAX_MARKS 64
@@ -127,12 +128,19 @@ struct profile *load_profile(const char *path, const struct signatures *sigs);
  * refused: 0 when c was applied to opt, -1 after printing the error. */
 int audit_option(int c, const char *arg, struct audit_options *opt);
 int write_report(FILE *f, struct audit *a, const char *format);
-/* Writes the report to f, the opened -o FILE (closed here), or without one
- * to standard output; with -o and a terminal on standard output the text
- * summary is shown there too.  With -o, FILE.sha256 is written beside it,
- * and with sign_key FILE.sig.  Returns 0, or -1 (printed). */
-int emit_report(struct audit *a, FILE *f, const char *output, const char *format, bool list_requests,
-		const char *sign_key);
+/* The -o FILE with what seals it: FILE.sha256 and, with --sign, FILE.sig. */
+struct report_output {
+	const char *path; /* NULL: standard output */
+	FILE *f;
+	struct custody_seal seal;
+};
+/* Opens -o FILE (when path is not NULL) and its seal; -1 after printing. */
+int report_output_open(struct report_output *out, const char *path, const char *sign_key);
+void report_output_close(struct report_output *out);
+/* Writes the report to the opened -o FILE, sealed and closed here, or
+ * without one to standard output; with -o and a terminal on standard
+ * output the text summary is shown there too.  Returns 0, or -1 (printed). */
+int emit_report(struct audit *a, struct report_output *out, const char *format, bool list_requests);
 
 extern const char usage_capture[], usage_verify[];
 int cmd_capture(int argc, char **argv);

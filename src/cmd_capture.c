@@ -64,6 +64,19 @@ static bool parse_rotation(const char *arg, unsigned long long max, unsigned lon
 	return true;
 }
 
+/* Removes OUTPUT and the seal's files opened beside it. */
+static void unlink_sealed(const char *output, bool signed_too)
+{
+	char path[4096];
+	unlink(output);
+	snprintf(path, sizeof(path), "%s.sha256", output);
+	unlink(path);
+	if (signed_too) {
+		snprintf(path, sizeof(path), "%s.sig", output);
+		unlink(path);
+	}
+}
+
 int cmd_capture(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -152,7 +165,7 @@ int cmd_capture(int argc, char **argv)
 	struct profile *profile = NULL;
 	struct keylog *keylog = keylog_new();
 	struct audit *a = NULL;
-	FILE *f = NULL;
+	struct report_output ro = {0};
 	int rc = EXIT_ERROR;
 	if (!sigs || (profile_path && !(profile = load_profile(profile_path, sigs))))
 		goto out;
@@ -166,6 +179,10 @@ int cmd_capture(int argc, char **argv)
 	cli_common_apply(&cc, &opt);
 	/* the key log paths are not recorded: the session file carries the keys,
 	 * so its replay needs no --keylog and reports the same options */
+	opt.keylog_paths = NULL;
+	opt.nkeylog_paths = 0;
+	/* nor the filter: it chose what the session file holds (its IDB says so) */
+	opt.filter = NULL;
 	opt.keylog = keylog;
 	opt.on_live_finding = live_finding;
 	opt.live_ctx = l;
@@ -173,23 +190,22 @@ int cmd_capture(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	/* the key log paths are not recorded: the session file carries the keys */
-	opt.keylog_paths = NULL;
-	opt.nkeylog_paths = 0;
-	if (live_add_keylogs(l, keylog, cc.keylogs, cc.nkeylogs) < 0 || live_drop_privileges(l) < 0)
+	if (live_add_keylogs(l, keylog, cc.keylogs, cc.nkeylogs) < 0 || live_choose_user(l) < 0)
 		goto out;
-	/* opened now, as the user the files are written as, so that a report
-	 * that cannot be written is known before the session, not after it */
-	if (output && !(f = fopen(output, "w"))) {
-		log_error("%s: cannot write report: %s", output, strerror(errno));
+	/* the report, its seal and the signing key are opened now, before
+	 * privileges go (as tcpdump opens -w), so that a report that cannot be
+	 * written is known before the session, not after it; the files belong
+	 * to the user the session runs as */
+	if (report_output_open(&ro, output, cc.sign_key) < 0)
 		goto out;
-	}
+	if (ro.f && (live_give(l, fileno(ro.f)) < 0 || live_give(l, fileno(ro.seal.sum)) < 0 ||
+		     (ro.seal.sig && live_give(l, fileno(ro.seal.sig)) < 0)))
+		goto out;
 	enum live_status st = live_run(l, a);
 	if (st == LIVE_NOT_STARTED) {
-		if (f) { /* no session, so no report: leave nothing behind */
-			fclose(f);
-			f = NULL;
-			unlink(output);
+		if (ro.f) { /* no session, so no report: leave nothing behind */
+			report_output_close(&ro);
+			unlink_sealed(output, cc.sign_key != NULL);
 		}
 		goto out;
 	}
@@ -217,16 +233,14 @@ int cmd_capture(int argc, char **argv)
 	live_late_findings(l, a);
 	/* the finding lines are on standard output: the report joins them as a
 	 * summary unless JSON or Markdown is asked for */
-	int wrc = emit_report(a, f, output, format ? format : output ? "json" : "text", false, cc.sign_key);
-	f = NULL;
+	int wrc = emit_report(a, &ro, format ? format : output ? "json" : "text", false);
 	const struct finding *fd;
 	if (wrc < 0 || st == LIVE_FAILED)
 		rc = EXIT_ERROR;
 	else
 		rc = policy_findings(a->policy, &fd) ? EXIT_FINDINGS : EXIT_CLEAN;
 out:
-	if (f)
-		fclose(f);
+	report_output_close(&ro);
 	audit_free(a);
 	live_free(l);
 	keylog_free(keylog);

@@ -17,14 +17,11 @@ static void say(char *err, size_t len, const char *what, const char *path)
 	snprintf(err, len, "%s: %s", path, what);
 }
 
-/* The whole file in memory (reports to sign are read once). */
-static unsigned char *slurp(const char *path, size_t *n, char *err, size_t errlen)
+/* The whole stream from its start, in memory (reports to sign are read once). */
+static unsigned char *slurp(FILE *f, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		say(err, errlen, strerror(errno), path);
+	if (fseek(f, 0, SEEK_SET) != 0)
 		return NULL;
-	}
 	size_t cap = 1 << 16, len = 0;
 	unsigned char *buf = malloc(cap);
 	size_t got;
@@ -41,15 +38,43 @@ static unsigned char *slurp(const char *path, size_t *n, char *err, size_t errle
 			cap *= 2;
 		}
 	}
-	bool bad = !buf || ferror(f);
-	fclose(f);
-	if (bad) {
+	if (!buf || ferror(f)) {
 		free(buf);
-		say(err, errlen, "cannot read it whole", path);
 		return NULL;
 	}
 	*n = len;
 	return buf;
+}
+
+/* The whole file in memory; NULL (err set) when unreadable. */
+static unsigned char *slurp_path(const char *path, size_t *n, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		say(err, errlen, strerror(errno), path);
+		return NULL;
+	}
+	unsigned char *buf = slurp(f, n);
+	fclose(f);
+	if (!buf)
+		say(err, errlen, "cannot read it whole", path);
+	return buf;
+}
+
+static bool stream_sha256(FILE *f, char hex[65])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], md[32];
+	size_t n;
+	bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		ok = EVP_DigestUpdate(ctx, buf, n);
+	ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, NULL);
+	EVP_MD_CTX_free(ctx);
+	if (ok)
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return ok;
 }
 
 bool custody_file_sha256(const char *path, char hex[65], char *err, size_t errlen)
@@ -59,22 +84,11 @@ bool custody_file_sha256(const char *path, char hex[65], char *err, size_t errle
 		say(err, errlen, strerror(errno), path);
 		return false;
 	}
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char buf[1 << 16], md[32];
-	size_t n;
-	bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		ok = EVP_DigestUpdate(ctx, buf, n);
-	ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, NULL);
-	EVP_MD_CTX_free(ctx);
+	bool ok = stream_sha256(f, hex);
 	fclose(f);
-	if (!ok) {
+	if (!ok)
 		say(err, errlen, "cannot read it", path);
-		return false;
-	}
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return true;
+	return ok;
 }
 
 static char *beside(const char *path, const char *ext)
@@ -102,44 +116,75 @@ static EVP_PKEY *read_key(const char *pem, bool private_key, char *err, size_t e
 	return k;
 }
 
-bool custody_seal(const char *path, const char *key_pem, char *err, size_t errlen)
+bool custody_seal_open(struct custody_seal *s, const char *path, const char *key_pem, char *err, size_t errlen)
 {
-	char hex[65];
-	if (!custody_file_sha256(path, hex, err, errlen))
-		return false;
-	char *sum = beside(path, ".sha256"), *copy = strdup(path);
-	FILE *f = sum ? fopen(sum, "w") : NULL;
-	bool ok = f && copy && fprintf(f, "%s  %s\n", hex, basename(copy)) > 0;
-	if (f && fclose(f) != 0)
-		ok = false;
+	memset(s, 0, sizeof(*s));
+	char *copy = strdup(path), *sum = beside(path, ".sha256"), *sig = key_pem ? beside(path, ".sig") : NULL;
+	bool ok = copy && sum && (!key_pem || sig);
 	if (!ok)
-		say(err, errlen, "cannot write the .sha256 file", path);
+		say(err, errlen, "out of memory", path);
+	if (ok && key_pem && !(s->key = read_key(key_pem, true, err, errlen)))
+		ok = false;
+	s->name = ok ? strdup(basename(copy)) : NULL;
+	if (ok && !s->name) {
+		say(err, errlen, "out of memory", path);
+		ok = false;
+	}
+	if (ok && !(s->sum = fopen(sum, "w"))) {
+		say(err, errlen, strerror(errno), sum);
+		ok = false;
+	}
+	if (ok && sig && !(s->sig = fopen(sig, "wb"))) {
+		say(err, errlen, strerror(errno), sig);
+		ok = false;
+	}
 	free(copy);
 	free(sum);
-	if (!ok || !key_pem)
-		return ok;
-	EVP_PKEY *k = read_key(key_pem, true, err, errlen);
+	free(sig);
+	if (!ok)
+		custody_seal_close(s);
+	return ok;
+}
+
+bool custody_seal_write(struct custody_seal *s, FILE *report, char *err, size_t errlen)
+{
+	char hex[65];
+	bool ok = fflush(report) == 0 && fseek(report, 0, SEEK_SET) == 0 && stream_sha256(report, hex);
+	if (!ok) {
+		say(err, errlen, "cannot read the written report back", s->name);
+		return false;
+	}
+	if (fprintf(s->sum, "%s  %s\n", hex, s->name) < 0 || fflush(s->sum) != 0) {
+		say(err, errlen, "cannot write the .sha256 file", s->name);
+		return false;
+	}
+	if (!s->key)
+		return true;
 	size_t n = 0, siglen = 64;
-	unsigned char *data = k ? slurp(path, &n, err, errlen) : NULL, sig[64];
+	unsigned char *data = slurp(report, &n), sig[64];
 	EVP_MD_CTX *ctx = data ? EVP_MD_CTX_new() : NULL;
-	ok = ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) == 1 && EVP_DigestSign(ctx, sig, &siglen, data, n) == 1;
-	if (data && !ok)
-		say(err, errlen, "signing failed", path);
-	char *sp = ok ? beside(path, ".sig") : NULL;
-	FILE *out = sp ? fopen(sp, "wb") : NULL;
-	if (ok && (!out || fwrite(sig, 1, siglen, out) != siglen)) {
+	ok = ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, s->key) == 1 &&
+	     EVP_DigestSign(ctx, sig, &siglen, data, n) == 1;
+	if (!ok)
+		say(err, errlen, data ? "signing failed" : "cannot read the written report back", s->name);
+	else if (fwrite(sig, 1, siglen, s->sig) != siglen || fflush(s->sig) != 0) {
 		ok = false;
-		say(err, errlen, "cannot write the .sig file", path);
+		say(err, errlen, "cannot write the .sig file", s->name);
 	}
-	if (out && fclose(out) != 0 && ok) {
-		ok = false;
-		say(err, errlen, "cannot write the .sig file", path);
-	}
-	free(sp);
 	EVP_MD_CTX_free(ctx);
 	free(data);
-	EVP_PKEY_free(k);
 	return ok;
+}
+
+void custody_seal_close(struct custody_seal *s)
+{
+	if (s->sum)
+		fclose(s->sum);
+	if (s->sig)
+		fclose(s->sig);
+	EVP_PKEY_free(s->key);
+	free(s->name);
+	memset(s, 0, sizeof(*s));
 }
 
 enum custody_verdict custody_check_sha256(const char *path, char *err, size_t errlen)
@@ -170,12 +215,12 @@ enum custody_verdict custody_check_signature(const char *path, const char *pub_p
 {
 	char *sp = beside(path, ".sig");
 	size_t siglen = 0, n = 0;
-	unsigned char *sig = sp ? slurp(sp, &siglen, err, errlen) : NULL;
+	unsigned char *sig = sp ? slurp_path(sp, &siglen, err, errlen) : NULL;
 	free(sp);
 	if (!sig)
 		return CUSTODY_ABSENT;
 	EVP_PKEY *k = read_key(pub_pem, false, err, errlen);
-	unsigned char *data = k ? slurp(path, &n, err, errlen) : NULL;
+	unsigned char *data = k ? slurp_path(path, &n, err, errlen) : NULL;
 	EVP_MD_CTX *ctx = data ? EVP_MD_CTX_new() : NULL;
 	enum custody_verdict v = CUSTODY_ERROR;
 	if (ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1) {

@@ -9,12 +9,26 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Hex SHA-256 of a file's bytes into hex; false (err set) when unreadable. */
 bool custody_file_sha256(const char *path, char hex[65], char *err, size_t errlen);
-/* Writes PATH.sha256; with key_pem (an Ed25519 private key, PEM) also
- * PATH.sig.  Returns false (err set) on failure. */
-bool custody_seal(const char *path, const char *key_pem, char *err, size_t errlen);
+/* What seals a report: PATH.sha256 and, with a key, PATH.sig, opened (and
+ * the key read) when the report is opened, so that a capture that drops
+ * its privileges can still write them where only root could create them. */
+struct custody_seal {
+	FILE *sum;
+	FILE *sig;
+	void *key; /* EVP_PKEY, Ed25519 */
+	char *name; /* the report's base name, as sha256sum writes it */
+};
+/* Opens PATH.sha256 (and PATH.sig, reading key_pem, an Ed25519 private key
+ * in PEM, when not NULL).  False (err set, nothing left open) on failure. */
+bool custody_seal_open(struct custody_seal *s, const char *path, const char *key_pem, char *err, size_t errlen);
+/* Hashes (and signs) the written report, read back from its start through
+ * the same stream (opened "w+"), into the seal's files. */
+bool custody_seal_write(struct custody_seal *s, FILE *report, char *err, size_t errlen);
+void custody_seal_close(struct custody_seal *s);
 
 enum custody_verdict { CUSTODY_OK, CUSTODY_ABSENT, CUSTODY_MISMATCH, CUSTODY_ERROR };
 /* Checks PATH.sha256 against the report's bytes. */

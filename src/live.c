@@ -86,6 +86,10 @@ struct live {
 	struct dbuf keys;           /* accepted key log lines not yet in a DSB */
 	struct keylog *kl;
 	bool dropped;               /* running as another user than we started as */
+	bool become;                /* live_choose_user found a user to become */
+	uid_t uid;                  /* that user */
+	gid_t gid;
+	char user[64];
 	struct pcapng_out *out;     /* the current session file */
 	char *path;
 	int input;                  /* its audit input */
@@ -460,7 +464,25 @@ static void flush_keys(struct live *l)
 
 /* ---- privileges ---- */
 
-int live_drop_privileges(struct live *l)
+/* The user sudo ran us for, when it did: SUDO_UID and SUDO_GID. */
+static struct passwd *sudo_user(gid_t *gid)
+{
+	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
+	char *end;
+	if (!u || !g || !*u || !*g)
+		return NULL;
+	unsigned long uid = strtoul(u, &end, 10);
+	if (*end || uid == 0)
+		return NULL;
+	unsigned long gv = strtoul(g, &end, 10);
+	if (*end)
+		return NULL;
+	struct passwd *pw = getpwuid((uid_t)uid);
+	*gid = (gid_t)gv;
+	return pw;
+}
+
+int live_choose_user(struct live *l)
 {
 	if (geteuid() != 0) {
 		if (l->cfg.user) {
@@ -469,24 +491,49 @@ int live_drop_privileges(struct live *l)
 		}
 		return 0;
 	}
-	const char *name = l->cfg.user ? l->cfg.user : "nobody";
-	errno = 0;
-	struct passwd *pw = getpwnam(name);
-	if (!pw) {
-		log_error("--user %s: %s", name, errno ? strerror(errno) : "no such user");
-		return -1;
+	gid_t gid = 0;
+	struct passwd *pw = l->cfg.user ? NULL : sudo_user(&gid);
+	if (pw) { /* under sudo: the invoking user, so the files are theirs */
+		l->gid = gid;
+	} else {
+		const char *name = l->cfg.user ? l->cfg.user : "nobody";
+		errno = 0;
+		if (!(pw = getpwnam(name))) {
+			log_error("--user %s: %s", name, errno ? strerror(errno) : "no such user");
+			return -1;
+		}
+		l->gid = pw->pw_gid;
 	}
 	if (pw->pw_uid == 0)
 		return 0; /* asked to stay root */
-	uid_t uid = pw->pw_uid;
-	gid_t gid = pw->pw_gid;
+	l->uid = pw->pw_uid;
+	snprintf(l->user, sizeof(l->user), "%s", pw->pw_name);
+	l->become = true;
+	return 0;
+}
+
+int live_give(const struct live *l, int fd)
+{
+	if (l->become && fchown(fd, l->uid, l->gid) != 0) {
+		log_error("cannot give a file to user %s: %s", l->user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Becomes the chosen user, with its groups; the interface, the key logs,
+ * the report and the first session file are open by now. */
+static int drop_privileges(struct live *l)
+{
+	if (!l->become)
+		return 0;
 	/* groups first: after setuid there is no right left to change them */
-	if (initgroups(name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
-		log_error("cannot become user %s: %s", name, strerror(errno));
+	if (initgroups(l->user, l->gid) != 0 || setgid(l->gid) != 0 || setuid(l->uid) != 0) {
+		log_error("cannot become user %s: %s", l->user, strerror(errno));
 		return -1;
 	}
 	if (setuid(0) == 0) {
-		log_error("cannot become user %s: root privileges are still there after setuid", name);
+		log_error("cannot become user %s: root privileges are still there after setuid", l->user);
 		return -1;
 	}
 	l->dropped = true;
@@ -530,11 +577,17 @@ static int open_file(struct live *l)
 	if (!l->out) {
 		int err = errno;
 		if (l->dropped && (err == EACCES || err == EPERM))
-			log_error("%s: cannot create the session file: %s (capture writes it as user %s, after "
-				  "opening the interface: choose a directory that user can write, or --user)",
-				  l->path, strerror(err), l->cfg.user ? l->cfg.user : "nobody");
+			log_error("%s: cannot create the session file: %s (capture writes the files after the first as "
+				  "user %s: choose a directory that user can write, or --user)",
+				  l->path, strerror(err), l->user);
 		else
 			log_error("%s: cannot create the session file: %s", l->path, strerror(err));
+		return -1;
+	}
+	if (l->become && !l->dropped && chown(l->path, l->uid, l->gid) != 0) {
+		log_error("%s: cannot give it to user %s: %s", l->path, l->user, strerror(errno));
+		pcapng_out_close(l->out, NULL);
+		l->out = NULL;
 		return -1;
 	}
 	l->nfiles++;
@@ -548,7 +601,7 @@ static int open_file(struct live *l)
 	l->a->inputs[l->input].format = "pcapng";
 	audit_begin_input(l->a, l->input, l->dlt);
 	l->frame = 0;
-	if (pcapng_out_idb(l->out, l->dlt, LIVE_SNAPLEN, l->cfg.iface) < 0)
+	if (pcapng_out_idb_filtered(l->out, l->dlt, LIVE_SNAPLEN, l->cfg.iface, l->cfg.filter) < 0)
 		fail_write(l, "the interface description");
 	flush_keys(l);
 	return l->failed ? -1 : 0;
@@ -806,7 +859,9 @@ enum live_status live_run(struct live *l, struct audit *a)
 	sigdelset(&unblocked, SIGRTMIN + 1);
 	l->start_ns = clock_ns(CLOCK_REALTIME);
 	l->slice_end_ns = l->start_ns + l->cfg.rotate_ns;
-	if (open_file(l) < 0) {
+	/* the first session file as root, as tcpdump does: a private directory
+	 * of the user sudo ran us for is fine; then that user's rights only */
+	if (open_file(l) < 0 || drop_privileges(l) < 0) {
 		if (l->out)
 			close_file(l);
 		sigprocmask(SIG_SETMASK, &unblocked, NULL);

@@ -12,9 +12,12 @@
  * Order of use, so that privileges are held only while needed:
  *   live_open            as root: open and activate the interface, set the filter
  *   live_add_keylogs     as root: open the key log files (kept open)
- *   live_drop_privileges setgid/setuid to --user (nobody by default)
- *   live_run             as that user: create the session files, capture
- *                        until SIGINT/SIGTERM, end the last input
+ *   live_choose_user     the user to become: --user, else the one sudo ran us
+ *                        for (SUDO_UID), else nobody
+ *   (the report file, opened as root and given to that user: live_give)
+ *   live_run             create the first session file as root (given to
+ *                        that user), become that user, capture until
+ *                        SIGINT/SIGTERM, end the last input
  * A second SIGINT or SIGTERM at any time after live_run started exits at
  * once with status 130 (the terminal is restored first).
  */
@@ -59,10 +62,13 @@ struct live *live_open(const struct live_config *c);
  * file as a Decryption Secrets Block.  Returns 0, or -1 (printed). */
 int live_add_keylogs(struct live *l, struct keylog *kl, const char *const *paths, size_t n);
 
-/* When running as root: becomes --user (default nobody), with its groups.
- * Not root: --user is an error, otherwise nothing changes.  Returns 0, or
- * -1 (printed). */
-int live_drop_privileges(struct live *l);
+/* When running as root: chooses the user live_run becomes after opening the
+ * first session file: --user, else the user sudo ran privaudit for
+ * (SUDO_UID, SUDO_GID), else nobody.  Not root: --user is an error,
+ * otherwise nothing changes.  Returns 0, or -1 (printed). */
+int live_choose_user(struct live *l);
+/* Gives an output file opened as root to that user.  Returns 0, or -1 (printed). */
+int live_give(const struct live *l, int fd);
 
 /* For audit_options.on_live_finding (ctx: the struct live). */
 void live_finding(void *ctx, const struct finding *f);

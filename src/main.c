@@ -406,12 +406,10 @@ static int cmd_replay(int argc, char **argv)
 		goto out;
 	bool input_failed = replay_inputs(a, &ra);
 	audit_finish(a);
-	FILE *f = NULL;
-	if (ra.output && !(f = fopen(ra.output, "w"))) {
-		log_error("%s: cannot write report: %s", ra.output, strerror(errno));
+	struct report_output ro;
+	if (report_output_open(&ro, ra.output, ra.common.sign_key) < 0)
 		goto out;
-	}
-	int wrc = emit_report(a, f, ra.output, ra.format, ra.list_requests, ra.common.sign_key);
+	int wrc = emit_report(a, &ro, ra.format, ra.list_requests);
 	if (ra.carve_dir && carve_evidence(ra.carve_dir, a) < 0)
 		wrc = -1;
 	const struct finding *fd;

@@ -33,6 +33,7 @@
 #define OPT_SHB_USERAPPL 4
 #define OPT_IF_NAME 2
 #define OPT_IF_TSRESOL 9
+#define OPT_IF_FILTER 11
 #define OPT_ISB_STARTTIME 2
 #define OPT_ISB_ENDTIME 3
 #define OPT_ISB_IFRECV 4
@@ -195,11 +196,18 @@ static uint16_t linktype_of_dlt(int dlt)
 
 int pcapng_out_idb(struct pcapng_out *o, int dlt, uint32_t snaplen, const char *name)
 {
+	return pcapng_out_idb_filtered(o, dlt, snaplen, name, NULL);
+}
+
+int pcapng_out_idb_filtered(struct pcapng_out *o, int dlt, uint32_t snaplen, const char *name, const char *filter)
+{
 	static const uint8_t nanoseconds = 9;
-	size_t nlen = name ? strlen(name) : 0;
+	size_t nlen = name ? strlen(name) : 0, flen = filter ? strlen(filter) : 0;
 	if (nlen > UINT16_MAX - 3)
 		nlen = UINT16_MAX - 3;
-	uint32_t len = 16 + 8 + 4 + 4 + (name ? 4 + pad4(nlen) : 0);
+	if (flen > UINT16_MAX - 4)
+		flen = UINT16_MAX - 4;
+	uint32_t len = 16 + 8 + 4 + 4 + (name ? 4 + pad4(nlen) : 0) + (filter ? 4 + pad4(flen + 1) : 0);
 	out_u32(o, BT_IDB);
 	out_u32(o, len);
 	out_u16(o, linktype_of_dlt(dlt));
@@ -207,6 +215,18 @@ int pcapng_out_idb(struct pcapng_out *o, int dlt, uint32_t snaplen, const char *
 	out_u32(o, snaplen);
 	if (name)
 		out_option(o, OPT_IF_NAME, name, (uint16_t)nlen);
+	if (filter) {
+		/* if_filter: a first byte 0 says the rest is a libpcap filter string */
+		char *v = malloc(flen + 1);
+		if (!v) {
+			o->err = o->err ? o->err : ENOMEM;
+			return -1;
+		}
+		v[0] = 0;
+		memcpy(v + 1, filter, flen);
+		out_option(o, OPT_IF_FILTER, v, (uint16_t)(flen + 1));
+		free(v);
+	}
 	out_option(o, OPT_IF_TSRESOL, &nanoseconds, 1);
 	out_option(o, OPT_ENDOFOPT, NULL, 0);
 	out_u32(o, len);

@@ -36,6 +36,8 @@ struct pcapng_out *pcapng_out_open(FILE *fp);
 /* Adds an interface of libpcap link type `dlt`; name (if_name) may be NULL.
  * Returns its interface id, or -1. */
 int pcapng_out_idb(struct pcapng_out *o, int dlt, uint32_t snaplen, const char *name);
+/* The same with the capture filter that chose its packets (if_filter). */
+int pcapng_out_idb_filtered(struct pcapng_out *o, int dlt, uint32_t snaplen, const char *name, const char *filter);
 
 /* A packet of interface iface at ts_ns; comment (opt_comment, clen bytes)
  * may be NULL. */

@@ -50,6 +50,18 @@ OPENSSL = shutil.which("openssl")
 TSHARK = shutil.which("tshark")
 
 
+def same_report(got, want, what):
+    """Byte-equal reports, or the first line that differs, with both sides."""
+    if got == want:
+        return
+    for i, (g, w) in enumerate(zip(got.splitlines(), want.splitlines())):
+        if g != w:
+            n = next(k for k in range(min(len(g), len(w)) + 1) if k == min(len(g), len(w)) or g[k] != w[k])
+            raise AssertionError(f"{what}: line {i + 1} differs at column {n + 1}: "
+                                 f"{g[max(0, n - 80):n + 120]!r} vs {w[max(0, n - 80):n + 120]!r}")
+    raise AssertionError(f"{what}: one report is a prefix of the other ({len(got)} vs {len(want)} bytes)")
+
+
 def skip_reason():
     if os.geteuid() != 0:
         return "live capture needs root (make check runs it as root in CI)"
@@ -73,6 +85,7 @@ if reason:
 
 t = Tap()
 NOBODY = pwd.getpwnam("nobody").pw_uid
+NOBODY_GID = pwd.getpwnam("nobody").pw_gid
 # the capture writes as nobody: its directory must be writable for nobody
 tmp = tempfile.mkdtemp(prefix="privaudit-live-", dir="/tmp")
 os.chmod(tmp, 0o777)
@@ -362,13 +375,15 @@ if live:
         tx = live["transmissions"]
         assert tx[1]["ts"] < ev[0]["ts"] < tx[2]["ts"] and tx[3]["ts"] < ev[1]["ts"] < tx[4]["ts"], (ev, tx)
 
-    with t.case("the session file: SHB, IDB (lo, nanoseconds), EPBs, key log lines in DSBs (also those "
+    with t.case("the session file: SHB, IDB (lo, nanoseconds, the filter), EPBs, key log lines in DSBs (also those "
                 "appended during the session), a statistics ISB; its SHA-256 and frames in the report"):
         bl = blocks(S)
         eq(bl[0][0], 0x0A0D0D0A, "SHB first")
         eq(bl[1][0], 1, "IDB second")
         idb = dict(options(bl[1][1][8:]))
         eq((idb.get(2), idb.get(9)), (b"lo", b"\x09"), "if_name, if_tsresol")
+        eq(idb.get(11), b"\x00tcp port " + str(PORT).encode(), "if_filter: libpcap's, the -f expression")
+        eq(live["tool"]["options"]["filter"], None, "the filter chose the session's packets: replay needs none")
         eq(secrets_in(S), KEYS1 + "\n" + KEYS2 + "\n", "key log text in DSBs")
         eq(live["inputs"][0]["frames"], sum(1 for b, _ in bl if b == 6), "frames = EPBs")
         eq(live["inputs"][0]["sha256"], hashlib.sha256(open(S, "rb").read()).hexdigest(), "sha256")
@@ -385,7 +400,7 @@ if live:
         rep = json.load(open(REPLAY))
         for key in ("findings", "transmissions", "consent", "inputs", "flows", "recipients", "coverage"):
             eq(rep[key], live[key], key)
-        assert open(REPLAY, "rb").read() == open(LIVE, "rb").read(), "reports differ"
+        same_report(open(REPLAY, "rb").read(), open(LIVE, "rb").read(), "replay vs live")
 
     try:
         import jsonschema
@@ -439,7 +454,7 @@ def curl_tls(host, path, keylog, body=None):
 def same_as_replay(report, session):
     rc, out, err = run("replay", "--format", "json", "--profile", PROFILE, session)
     eq(rc, 1, err)
-    eq(out, open(report, "rb").read(), "the live report and the replay of the session")
+    same_report(out, open(report, "rb").read(), "the live report and the replay of the session")
 
 
 if not TLS_PORT:
@@ -679,12 +694,43 @@ with t.case("--user with an unknown user: one line, exit 2, nothing written"):
     one_error(["-i", "lo", "--user", "no-such-user-x", *W], r"^privaudit: --user no-such-user-x: no such user$")
     assert not os.path.exists(W[1])
 
-with t.case("a directory the dropped user cannot write: one line naming the user, exit 2"):
+with t.case("sudo into a private (0700) directory: files opened as root, then owned by the invoking user"):
+    private = os.path.join(tmp, "private")
+    os.mkdir(private, 0o700)  # root's, as a user's own private directory is theirs
+    env = dict(os.environ, SUDO_UID=str(NOBODY), SUDO_GID=str(NOBODY_GID))
+    p = subprocess.Popen([PRIVAUDIT, "capture", "-i", "lo", "-f", f"tcp port {PORT}", "-w",
+                          os.path.join(private, "s.pcapng"), "-o", os.path.join(private, "r.json")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    eq(p.returncode, 0, f"exit status ({err.decode()})")
+    for name in ("s.pcapng", "r.json", "r.json.sha256"):
+        st = os.stat(os.path.join(private, name))
+        eq((st.st_uid, st.st_gid), (NOBODY, NOBODY_GID), name + " owner")
+    rep = json.load(open(os.path.join(private, "r.json")))
+    eq(rep["inputs"][0]["path"], os.path.join(private, "s.pcapng"), "the session file audited")
+
+with t.case("a directory the dropped user cannot write, with rotation: one line naming the user, exit 2"):
     locked = os.path.join(tmp, "locked")
     os.mkdir(locked, 0o700)
-    one_error(["-i", "lo", "-w", os.path.join(locked, "s.pcapng")],
-              r"^privaudit: .*/locked/s\.pcapng: cannot create the session file: Permission denied "
-              r"\(capture writes it as user nobody, .*--user\)$")
+    # the second file is created when a packet comes after the first second,
+    # so the test sends its own packets rather than wait for other traffic
+    p = subprocess.Popen([PRIVAUDIT, "capture", "-i", "lo", "-G", "1", "-f", "udp port 9",
+                          "-w", os.path.join(locked, "s.pcapng")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        deadline = time.monotonic() + 30
+        while p.poll() is None and time.monotonic() < deadline:
+            sock.sendto(b"x", ("127.0.0.1", 9))
+            time.sleep(0.1)
+    if p.poll() is None:
+        p.kill()
+    _, err = p.communicate(timeout=60)
+    eq(p.returncode, 2, "exit status")
+    lines = err.decode().splitlines()
+    assert any(re.match(r"^privaudit: .*/locked/s-00002\.pcapng: cannot create the session file: Permission denied "
+                        r"\(capture writes the files after the first as user nobody: .*--user\)$", line)
+               for line in lines), lines
 
 with t.case("usage: -i and -w are required; --list-interfaces lists lo"):
     rc, _, err = run("capture", "-i", "lo")
