@@ -233,6 +233,7 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 		  uint32_t caplen, uint32_t wirelen)
 {
 	note_frame(a, frame, ts_ns);
+	a->audited_frames++;
 
 	struct packet p = { .data = data, .caplen = caplen, .wirelen = wirelen };
 	enum decode_status st = decode_packet(a->cur_dlt, &p);

@@ -37,6 +37,7 @@ struct audit_options {
 	void (*on_live_finding)(void *ctx, const struct finding *f);
 	void *live_ctx;
 	const char *filter;   /* a BPF expression: only matching frames are audited (frames keep their numbers) */
+	uint64_t max_frames;  /* -c: stop after this many audited frames (those the filter passed); 0: all */
 	const char *lang;     /* "en" or "zh": the language of the text and Markdown reports */
 	const char *case_id, *examiner, *note; /* chain of custody: recorded, shown, never judged */
 	bool reveal_values;   /* report field values unmasked */
@@ -115,7 +116,14 @@ struct audit {
 	size_t nlines, lines_cap;
 	int cur_input;
 	int cur_dlt;
+	uint64_t audited_frames;    /* frames the filter passed, all inputs: -c counts them */
 };
+
+/* -c N was reached: no more frames are to be read. */
+static inline bool audit_count_reached(const struct audit *a)
+{
+	return a->opt.max_frames && a->audited_frames >= a->opt.max_frames;
+}
 
 struct audit *audit_new(const struct audit_options *o);
 void audit_free(struct audit *a);

@@ -352,8 +352,8 @@ int capture_replay_file(struct audit *a, const char *path)
 	const u_char *data;
 	uint64_t frame = 0;
 	long offset = 24; /* classic pcap: global header, then 16-byte record headers */
-	int r;
-	while ((r = pcap_next_ex(pc, &hdr, &data)) == 1) {
+	int r = 0;
+	while (!audit_count_reached(a) && (r = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		frame++;
 		uint64_t ts = (uint64_t)hdr->ts.tv_sec * 1000000000ULL + (uint64_t)hdr->ts.tv_usec;
 		/* filtered here, not by pcap_setfilter: frames keep Wireshark's numbers */

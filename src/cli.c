@@ -3,8 +3,10 @@
  * take (limits, key logs, marks, the device, the filter, the language), and
  * writing the report. */
 #include <errno.h>
+#include <getopt.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,7 +21,7 @@
 #include "report.h"
 #include "signatures.h"
 
-const char *usage_command = "replay";
+const char *usage_command; /* NULL: privaudit help */
 
 int usage_error(const char *fmt, ...)
 {
@@ -29,7 +31,10 @@ int usage_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_error("%s", msg);
-	fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
+	if (usage_command)
+		fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
+	else
+		fputs("Try 'privaudit help'.\n", stderr);
 	return EXIT_ERROR;
 }
 
@@ -116,8 +121,7 @@ int audit_option(int c, const char *arg, struct audit_options *opt)
 		}
 		opt->max_body = opt->max_decoded = (size_t)v << 20;
 		return 0;
-	default: /* an option getopt refused: it said which */
-		fprintf(stderr, "Try 'privaudit help %s'.\n", usage_command);
+	default: /* CLI_BAD_OPTION: cli_getopt said which */
 		return -1;
 	}
 }
@@ -182,7 +186,7 @@ int emit_report(struct audit *a, struct report_output *out, const char *format, 
 			rc = -1;
 		}
 		custody_seal_close(&out->seal);
-		if (tty && !list_requests)
+		if (tty && !list_requests && log_verbosity() >= 0) /* -q: the report file only */
 			report_write_text(stdout, a);
 	} else if (!list_requests) {
 		rc = write_report(stdout, a, format ? format : tty ? "text" : "json");
@@ -207,9 +211,96 @@ static int add_mark(struct cli_common *cc, enum consent_kind kind, const char *w
 	return 0;
 }
 
+/* The options replay and capture share (CLI_COMMON_LONGOPTS and audit_option). */
+static const char usage_audit_options[] =
+	"      --profile APP.yaml  judge transmissions against the app's profile (first\n"
+	"                          party, affiliates, disclosed recipients, consent rules,\n"
+	"                          necessary categories, canaries); see docs/profiles.md\n"
+	"      --consent-at WHEN   the user consented at WHEN: an RFC 3339 time or\n"
+	"                          frame:N (a frame of the first capture)\n"
+	"      --withdraw-at WHEN  the user withdrew consent at WHEN (repeatable, as is\n"
+	"                          --consent-at)\n"
+	"      --mandatory-from WHEN, --mandatory-until WHEN\n"
+	"                          a step that offered no way to decline starts, or ends\n"
+	"                          (the home screen was reached), at WHEN (repeatable)\n"
+	"      --device ADDR       the device under test: an IPv4, IPv6 or MAC address\n"
+	"                          (repeatable); only flows it originates are judged.\n"
+	"                          Default: the local address that originates the most\n"
+	"                          flows and DNS queries in each capture\n"
+	"      --lang LANG         en or zh: the language of the text and Markdown\n"
+	"                          reports (the JSON report holds both)\n"
+	"      --case ID, --examiner NAME, --note TEXT\n"
+	"                          the case the report is for, who made it, and why:\n"
+	"                          recorded in the report, never judged\n"
+	"      --sign KEY.pem      sign the -o report with an Ed25519 private key:\n"
+	"                          REPORT.sig beside REPORT.sha256\n"
+	"      --signatures DIR    classify with the signature set in DIR (default: the\n"
+	"                          installed set, or $PRIVAUDIT_SIGNATURES)\n"
+	"      --reveal-values     show field values in clear (default: masked, with\n"
+	"                          their SHA-256); the report then holds personal data\n"
+	"      --all-fields        list every field of every transmission (default: the\n"
+	"                          fields with personal data; the others are counted)\n"
+	"      --all-flows         list every flow (default: those with personal data or\n"
+	"                          a finding; the others are summed by host and protocol)\n"
+	"      --flows-only        skip application decoding (TCP reassembly, HTTP,\n"
+	"                          bodies): flows, hosts and protocols only, faster\n"
+	"      --max-body MIB      request body bytes kept, and decompressed, per\n"
+	"                          message (default 16)\n"
+	"      --max-flows N       flows kept at once before the oldest is ended (default 1048576)\n"
+	"      --max-memory MIB    memory for flow state before the oldest flow is ended\n"
+	"                          (default 256)\n"
+	"      --tcp-timeout SEC   idle time after which a TCP flow ends (default 600)\n"
+	"      --udp-timeout SEC   idle time after which a UDP flow ends (default 120)\n"
+	"  -q                      quiet: errors only on standard error, no summary\n"
+	"  -v                      verbose: a line for each capture read\n"
+	"  -h, --help              show this help\n";
+
+void cli_print_audit_usage(FILE *f, const char *head, const char *tail)
+{
+	fputs(head, f);
+	fputs(usage_audit_options, f);
+	fputs(tail, f);
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	char spec[64];
+	/* ':' first: a missing value is told apart from an unknown option */
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0; /* getopt would name argv[0], the command, not privaudit */
+	int c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	bool is_long = strncmp(word, "--", 2) == 0;
+	if (c == ':' && is_long)
+		usage_error("option '%.*s' needs a value", (int)strcspn(word, "="), word);
+	else if (c == ':')
+		usage_error("option '-%c' needs a value", optopt);
+	else if (is_long)
+		usage_error("unknown option '%.*s'", (int)strcspn(word, "="), word);
+	else
+		usage_error("unknown option '-%c'", optopt);
+	return CLI_BAD_OPTION;
+}
+
 int cli_common_option(int c, const char *arg, struct cli_common *cc)
 {
+	unsigned long long v;
 	switch (c) {
+	case 'c':
+		if (!parse_count(arg, UINT64_MAX >> 1, &v))
+			return usage_error("-c wants a positive number of frames, not '%s'", arg), -1;
+		cc->count = v;
+		return 0;
+	case 'q':
+		cc->verbosity = -1;
+		log_set_verbosity(-1);
+		return 0;
+	case 'v':
+		cc->verbosity = 1;
+		log_set_verbosity(1);
+		return 0;
 	case OPT_KEYLOG:
 		if (cc->nkeylogs == CLI_MAX_KEYLOGS)
 			return usage_error("too many key logs"), -1;
@@ -307,6 +398,7 @@ void cli_common_apply(const struct cli_common *cc, struct audit_options *opt)
 	opt->devices = cc->devices;
 	opt->ndevices = cc->ndevices;
 	opt->filter = cc->filter;
+	opt->max_frames = cc->count;
 	opt->lang = cc->lang;
 	opt->case_id = cc->case_id;
 	opt->examiner = cc->examiner;

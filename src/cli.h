@@ -72,6 +72,8 @@ struct cli_common {
 	const char *lang;
 	const char *case_id, *examiner, *note;
 	const char *sign_key; /* --sign KEY.pem: REPORT.sig beside the report */
+	unsigned long long count; /* -c N; 0: every frame */
+	int verbosity;            /* -q -1, -v 1 */
 };
 
 /* The long options of struct cli_common and of audit_option. */
@@ -97,8 +99,17 @@ struct cli_common {
 	{ "all-fields", no_argument, NULL, OPT_ALL_FIELDS },                                        \
 	{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS }
 
+/* The short options every auditing command takes, for its getopt string. */
+#define CLI_COMMON_SHORTOPTS "c:qvf:"
+/* What cli_getopt returns for an unknown option or a missing value, after
+ * printing the one-line error. */
+#define CLI_BAD_OPTION '?'
+struct option;
+/* getopt_long whose errors start "privaudit:" and end with the help hint. */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
 /* One of the shared options into cc: 0 taken, 1 not one of them, -1 a
- * usage error (printed).  -f (the filter) is one of them. */
+ * usage error (printed).  -f (the filter), -c, -q and -v are among them. */
 int cli_common_option(int c, const char *arg, struct cli_common *cc);
 /* tcpdump's habit: the words after the options are the filter. */
 int cli_join_filter(int n, char **words, struct cli_common *cc);
@@ -142,8 +153,12 @@ void report_output_close(struct report_output *out);
  * output the text summary is shown there too.  Returns 0, or -1 (printed). */
 int emit_report(struct audit *a, struct report_output *out, const char *format, bool list_requests);
 
-extern const char usage_capture[], usage_verify[];
+extern const char usage_capture[], usage_capture_tail[], usage_verify[], usage_profile[];
+/* A command's own options (head), those every auditing command takes, and
+ * its closing lines (tail). */
+void cli_print_audit_usage(FILE *f, const char *head, const char *tail);
 int cmd_capture(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 int cmd_verify(int argc, char **argv, const char *self);
 
 #endif

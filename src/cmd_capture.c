@@ -33,25 +33,25 @@ const char usage_capture[] =
 	"  -i, --interface IFACE   the interface to capture on\n"
 	"  -w, --write FILE        the session file (pcapng)\n"
 	"  -f, --filter BPF        capture only what the filter passes (tcpdump syntax)\n"
+	"  -c N                    stop after N packets\n"
 	"  -C MB                   start a new session file before one passes MB megabytes\n"
 	"                          (10^6 bytes): FILE-00001.pcapng, FILE-00002.pcapng...\n"
 	"  -G SECONDS              start a new session file for each SECONDS of capture\n"
 	"                          time (same names)\n"
-	"      --user NAME         the user to run as after opening the interface when\n"
-	"                          started as root (default nobody); it writes the files\n"
+	"      --user NAME         started as root, the user to become once the interface,\n"
+	"                          the report and the first session file are open\n"
+	"                          (default: the user who ran sudo, else nobody)\n"
 	"      --list-interfaces   list the interfaces and exit\n"
 	"  -o, --output FILE       write the report to FILE (default: standard output)\n"
-	"      --format FORMAT     json, text or md (default: json with -o, else text)\n"
-	"      --profile APP.yaml  judge transmissions against the app's profile\n"
+	"  -T, --format FORMAT     json, text or md (default: json with -o, else text)\n"
 	"      --keylog FILE       TLS key log (SSLKEYLOGFILE), read again as it grows; its\n"
-	"                          lines go into the session file (repeatable)\n"
-	"      --signatures DIR, --reveal-values, --flows-only, --max-body MIB,\n"
-	"      --max-flows N, --max-memory MIB, --tcp-timeout SEC, --udp-timeout SEC\n"
-	"                          as for replay\n"
-	"  -h, --help              show this help\n"
+	"                          lines go into the session file (repeatable)\n";
+
+const char usage_capture_tail[] =
 	"\n"
-	"During the capture: c (consent) and w (withdrawal) on a terminal, or SIGUSR1\n"
-	"and SIGUSR2, record a consent mark.  See docs/capturing.md.\n"
+	"During the capture: c (consent) and w (withdrawal), m (a step with no way to\n"
+	"decline starts) and h (the home screen is reached) on a terminal, or SIGUSR1,\n"
+	"SIGUSR2, SIGRTMIN and SIGRTMIN+1, record a mark.  See docs/capturing.md.\n"
 	"exit status: 0 no findings, 1 findings, 2 usage, capture or write error,\n"
 	"130 aborted\n";
 
@@ -102,7 +102,7 @@ int cmd_capture(int argc, char **argv)
 	bool list = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:w:f:o:T:C:G:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "i:w:o:T:C:G:h" CLI_COMMON_SHORTOPTS, longopts)) != -1) {
 		switch (c) {
 		case 'i':
 			cfg.iface = optarg;
@@ -139,7 +139,7 @@ int cmd_capture(int argc, char **argv)
 			sigdir = optarg;
 			break;
 		case 'h':
-			fputs(usage_capture, stdout);
+			cli_print_audit_usage(stdout, usage_capture, usage_capture_tail);
 			return EXIT_CLEAN;
 		default: {
 			int r = cli_common_option(c, optarg, &cc);
@@ -149,6 +149,7 @@ int cmd_capture(int argc, char **argv)
 		}
 	}
 	cfg.filter = cc.filter; /* -f: the capture filter, as in replay */
+	cfg.max_packets = cc.count; /* -c: as tcpdump, packets the filter passed */
 	if (optind < argc)
 		return usage_error("capture takes no operands ('%s')", argv[optind]);
 	if (list)

@@ -45,6 +45,9 @@ const char usage_verify[] =
 	"exit status: 0 reproduced, 1 differences (listed), 2 error\n";
 
 /* Appends s to a NULL-terminated argument vector (fixed capacity). */
+/* the numbers build_argv prints: the five limits, then -c */
+enum { VERIFY_NUM_COUNT = 5, VERIFY_NUMS };
+
 static void argv_add(const char **v, size_t *n, size_t cap, const char *s)
 {
 	if (*n + 1 < cap)
@@ -404,6 +407,12 @@ static void build_argv(const char **v, size_t cap, const char *self, const char 
 		argv_add(v, &n, cap, "--filter");
 		argv_add(v, &n, cap, json_str_at(opts, "filter"));
 	}
+	json_t *count = json_object_get(opts, "count");
+	if (json_is_integer(count) && json_integer_value(count) > 0) {
+		snprintf(nums[VERIFY_NUM_COUNT], 32, "%lld", (long long)json_integer_value(count));
+		argv_add(v, &n, cap, "-c");
+		argv_add(v, &n, cap, nums[VERIFY_NUM_COUNT]);
+	}
 	if (json_is_true(json_object_get(opts, "reveal_values")))
 		argv_add(v, &n, cap, "--reveal-values");
 	if (json_is_true(json_object_get(opts, "flows_only")))
@@ -450,7 +459,7 @@ static int parse_verify(int argc, char **argv, struct verify_args *va)
 	usage_command = "verify";
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case OPT_SIGNATURES:
 			va->sigdir = optarg;
@@ -469,8 +478,7 @@ static int parse_verify(int argc, char **argv, struct verify_args *va)
 		case 'h':
 			fputs(usage_verify, stdout);
 			return EXIT_CLEAN;
-		default:
-			fprintf(stderr, "Try 'privaudit help verify'.\n");
+		default: /* CLI_BAD_OPTION, printed */
 			return EXIT_ERROR;
 		}
 	}
@@ -633,7 +641,7 @@ static bool verify_rerun(struct verify_run *r, const char *self)
 	}
 	close(fd);
 	const char *v[512];
-	char nums[5][32];
+	char nums[VERIFY_NUMS][32];
 	build_argv(v, sizeof(v) / sizeof(*v), self, r->out, &r->va, opts, r->rec.inputs, sigdir, profile, nums);
 	fflush(stdout);
 	pid_t pid = fork();

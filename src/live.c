@@ -714,10 +714,11 @@ static void release(struct live *l, bool all)
 static void on_packet(u_char *ctx, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct live *l = (struct live *)ctx;
-	if (l->failed)
-		return;
+	if (l->failed || (l->cfg.max_packets && l->packets >= l->cfg.max_packets))
+		return; /* -c N: the rest of a batch the kernel handed over is not kept */
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec * l->ts_scale;
-	l->packets++;
+	if (++l->packets == l->cfg.max_packets)
+		g_stop = 1;
 	if (ts > l->last_ts_ns)
 		l->last_ts_ns = ts;
 	if (!l->hold_ns) {
@@ -875,9 +876,9 @@ enum live_status live_run(struct live *l, struct audit *a)
 		return LIVE_FAILED;
 	}
 	bool keys = keys_begin();
-	l->status_on = isatty(STDERR_FILENO);
+	l->status_on = isatty(STDERR_FILENO) && log_verbosity() >= 0;
 	const char *link = pcap_datalink_val_to_name(l->dlt);
-	fprintf(stderr, "privaudit: capturing on %s (%s) into %s; %s\n", l->cfg.iface, link ? link : "?", l->path,
+	log_info("capturing on %s (%s) into %s; %s", l->cfg.iface, link ? link : "?", l->path,
 		keys ? "c: consent, w: withdrawal, m: mandatory step starts, h: home screen reached, Ctrl-C: stop"
 		     : "SIGUSR1: consent, SIGUSR2: withdrawal, SIGRTMIN: mandatory step starts, SIGRTMIN+1: home "
 		       "screen reached, SIGINT or SIGTERM: stop");
@@ -939,9 +940,8 @@ enum live_status live_run(struct live *l, struct audit *a)
 	close_file(l);
 	struct pcap_stat ps;
 	if (pcap_stats(l->pc, &ps) == 0)
-		fprintf(stderr, "privaudit: stopped: %llu packets in %u session file%s, %u dropped by the kernel, %u by "
-				"the interface\n",
-			(unsigned long long)l->packets, l->nfiles, l->nfiles == 1 ? "" : "s", ps.ps_drop, ps.ps_ifdrop);
+		log_info("stopped%s: %llu packets in %u session file%s, %u dropped by the kernel, %u by the interface",
+			 l->cfg.max_packets && l->packets >= l->cfg.max_packets ? " (-c)" : "", (unsigned long long)l->packets, l->nfiles, l->nfiles == 1 ? "" : "s", ps.ps_drop, ps.ps_ifdrop);
 	/* from here a SIGINT or SIGTERM aborts the report being written */
 	g_stop = 1;
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);

@@ -39,6 +39,7 @@ struct live_config {
 	const char *user;        /* --user; NULL: "nobody" when started as root */
 	uint64_t rotate_bytes;   /* -C: start a new file before it would pass this size; 0: never */
 	uint64_t rotate_ns;      /* -G: a new file for each slice of this much capture time; 0: never */
+	uint64_t max_packets;    /* -c: stop after this many packets; 0: at SIGINT/SIGTERM only */
 };
 
 enum live_status {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pcap/pcap.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -33,14 +34,19 @@ static const char usage_main[] =
 	"commands:\n"
 	"  replay      audit pcap/pcapng captures (files, directories, - for stdin)\n"
 	"  capture     capture live on an interface into a session file, audit as it goes\n"
-	"  signatures  check the signature set, or explain how a value is classified\n"
+	"  signatures  list the categories, check the signature set, or explain how\n"
+	"              a value is classified\n"
+	"  profile     check an app profile without a capture\n"
 	"  verify      run the audit a report records again and confirm its findings\n"
 	"  help        show the usage of a command: privaudit help replay\n"
+	"\n"
+	"Each command takes -h or --help.  See privaudit(1).\n"
 	"\n"
 	"  privaudit --version   print the version\n";
 
 static const char usage_replay[] =
 	"usage: privaudit replay [options] CAPTURE...\n"
+	"       privaudit replay [options] -r FILE [filter expression]\n"
 	"\n"
 	"CAPTURE is a pcap or pcapng file, a directory (searched recursively, files in\n"
 	"sorted order) or - for standard input.\n"
@@ -53,57 +59,29 @@ static const char usage_replay[] =
 	"  -T, --format FORMAT     json, text or md (default: json, or text on a terminal)\n"
 	"  -f, --filter EXPR       audit only the frames the BPF filter passes (tcpdump\n"
 	"                          syntax); frames keep their numbers\n"
-	"      --lang LANG         en or zh: the language of the text and Markdown\n"
-	"                          reports (the JSON report holds both)\n"
-	"      --device ADDR       the device under test: an IPv4, IPv6 or MAC address\n"
-	"                          (repeatable); only flows it originates are judged.\n"
-	"                          Default: the local address that originates the most\n"
-	"                          flows and DNS queries in each capture\n"
+	"  -c N                    stop after N frames (those the filter passes)\n"
 	"      --list-requests     print one TSV line per decoded request:\n"
 	"                          file, frame, protocol, method, host, uri\n"
-	"      --profile APP.yaml  judge transmissions against the app's profile (first\n"
-	"                          party, affiliates, disclosed recipients, consent rules,\n"
-	"                          canaries); see docs/profiles.md\n"
-	"      --consent-at WHEN   the user consented at WHEN: an RFC 3339 time or\n"
-	"                          frame:N (a frame of the first capture)\n"
-	"      --withdraw-at WHEN  the user withdrew consent at WHEN (repeatable, as is\n"
-	"                          --consent-at)\n"
-	"      --mandatory-from WHEN, --mandatory-until WHEN\n"
-	"                          a step that offered no way to decline starts, or ends\n"
-	"                          (the home screen was reached), at WHEN (repeatable)\n"
-	"      --keylog FILE       TLS secrets in NSS key log format (SSLKEYLOGFILE), to\n"
-	"                          decrypt TLS (repeatable); secrets embedded in a pcapng\n"
-	"                          (Decryption Secrets Blocks) are used without it\n"
 	"      --carve DIR         write each finding's flow as DIR/F0001.pcapng..., all of\n"
 	"                          them as DIR/evidence.pcapng, and DIR/SHA256SUMS\n"
-	"      --signatures DIR    classify with the signature set in DIR (default: the\n"
-	"                          installed set, or $PRIVAUDIT_SIGNATURES)\n"
-	"      --reveal-values     show field values in clear (default: masked, with\n"
-	"                          their SHA-256); the report then holds personal data\n"
-	"      --all-fields        list every field of every transmission (default: the\n"
-	"                          fields with personal data; the others are counted)\n"
-	"      --all-flows         list every flow (default: those with personal data or\n"
-	"                          a finding; the others are summed by host and protocol)\n"
-	"      --flows-only        skip application decoding (TCP reassembly, HTTP,\n"
-	"                          bodies): flows, hosts and protocols only, faster\n"
-	"      --max-body MIB      request body bytes kept, and decompressed, per\n"
-	"                          message (default 16)\n"
-	"      --max-flows N       flows kept at once before the oldest is ended (default 1048576)\n"
-	"      --max-memory MIB    memory for flow state before the oldest flow is ended\n"
-	"                          (default 256)\n"
-	"      --tcp-timeout SEC   idle time after which a TCP flow ends (default 600)\n"
-	"      --udp-timeout SEC   idle time after which a UDP flow ends (default 120)\n"
-	"  -h, --help              show this help\n"
+	"      --keylog FILE       TLS secrets in NSS key log format (SSLKEYLOGFILE), to\n"
+	"                          decrypt TLS (repeatable); secrets embedded in a pcapng\n"
+	"                          (Decryption Secrets Blocks) are used without it\n";
+
+static const char usage_replay_exit[] =
 	"\n"
 	"exit status: 0 no findings, 1 findings, 2 usage or input error\n";
 
 static const char usage_signatures[] =
-	"usage: privaudit signatures check [DIR]\n"
+	"usage: privaudit signatures list [DIR]\n"
+	"       privaudit signatures check [DIR]\n"
 	"       privaudit signatures explain [--signatures DIR] [--profile APP.yaml]\n"
 	"                [--path PATH | --key KEY] [--at TIME] [--uri URI] VALUE\n"
 	"       privaudit signatures classify [--signatures DIR] [--profile APP.yaml]\n"
 	"                [--at TIME] [--uri URI] < FIELDS.tsv\n"
 	"\n"
+	"list     prints each category: id, sensitivity (sensitive, personal or\n"
+	"         credential), English and Chinese names, tab-separated\n"
 	"check    validates every file of the signature set (default: the installed\n"
 	"         set); prints one `file:line: message` per problem, exit 2 if any\n"
 	"explain  runs the classification replay runs on one field (its full PATH,\n"
@@ -150,7 +128,7 @@ static int parse_sig_args(int argc, char **argv, struct sig_args *sa, bool want_
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "", longopts)) != -1) {
 		if (c == OPT_SIGNATURES)
 			sa->dir = optarg;
 		else if (c == OPT_PROFILE)
@@ -163,8 +141,10 @@ static int parse_sig_args(int argc, char **argv, struct sig_args *sa, bool want_
 			return usage_error("--at wants an RFC 3339 time, not '%s'", optarg);
 		else if (c == OPT_URI)
 			snprintf(sa->uri_path, sizeof(sa->uri_path), "%.*s", (int)strcspn(optarg, "?"), optarg);
-		else if (c != OPT_AT)
-			return usage_error("%s", "unknown option for this signatures command");
+		else if (c == CLI_BAD_OPTION)
+			return EXIT_ERROR;
+		else if (c != OPT_AT) /* --key/--path to classify */
+			return usage_error("%s", "--key and --path are for signatures explain");
 	}
 	if (want_value) {
 		if (optind + 1 != argc)
@@ -212,6 +192,26 @@ static int cmd_signatures(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	usage_command = "signatures";
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage_signatures, stdout);
+		return EXIT_CLEAN;
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		if (argc > 3)
+			return usage_error("signatures list takes at most one DIR");
+		struct signatures *s = load_signatures(argc == 3 ? argv[2] : NULL);
+		if (!s)
+			return EXIT_ERROR;
+		size_t ncat;
+		signatures_count(s, &ncat, NULL);
+		for (size_t i = 0; i < ncat; i++) {
+			const struct category *c = signatures_category_at(s, i);
+			printf("%s\t%s\t%s\t%s\n", c->id,
+			       c->sensitive ? "sensitive" : c->credential ? "credential" : "personal", c->en, c->zh);
+		}
+		signatures_free(s);
+		return EXIT_CLEAN;
+	}
 	if (strcmp(argv[1], "check") == 0) {
 		if (argc > 3)
 			return usage_error("signatures check takes at most one DIR");
@@ -226,7 +226,7 @@ static int cmd_signatures(int argc, char **argv)
 	}
 	bool explain = strcmp(argv[1], "explain") == 0;
 	if (!explain && strcmp(argv[1], "classify") != 0)
-		return usage_error("unknown signatures command '%s' (check, explain or classify)", argv[1]);
+		return usage_error("unknown signatures command '%s' (list, check, explain or classify)", argv[1]);
 	struct sig_args sa = { 0 };
 	int st = parse_sig_args(argc - 1, argv + 1, &sa, explain);
 	if (st >= 0)
@@ -297,7 +297,7 @@ static int parse_replay(int argc, char **argv, struct replay_args *ra)
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:T:f:r:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:T:r:h" CLI_COMMON_SHORTOPTS, longopts)) != -1) {
 		switch (c) {
 		case 'o':
 			ra->output = optarg;
@@ -325,7 +325,7 @@ static int parse_replay(int argc, char **argv, struct replay_args *ra)
 			ra->carve_dir = optarg;
 			break;
 		case 'h':
-			fputs(usage_replay, stdout);
+			cli_print_audit_usage(stdout, usage_replay, usage_replay_exit);
 			return EXIT_CLEAN;
 		default: {
 			int r = cli_common_option(c, optarg, &ra->common);
@@ -360,9 +360,23 @@ static bool replay_inputs(struct audit *a, const struct replay_args *ra)
 	if (paths.n == 0)
 		log_error("no capture files found in %s", ra->operands[0]);
 	bool failed = paths.n == 0;
-	for (size_t i = 0; i < paths.n; i++)
-		if (capture_replay_file(a, paths.v[i]) < 0)
-			failed = true;
+	for (size_t i = 0; i < paths.n && !audit_count_reached(a); i++) {
+		struct audit_counters before = a->cnt;
+		if (capture_replay_file(a, paths.v[i]) < 0) {
+			failed = true; /* its error is printed already */
+			continue;
+		}
+		const struct input_record *in = &a->inputs[a->ninputs - 1];
+		log_detail("%s: %s, %s, %llu frames (%llu filtered out), %llu requests, TLS %llu decrypted of %llu",
+			   in->path, in->format, pcap_datalink_val_to_name(in->dlt), (unsigned long long)in->frames,
+			   (unsigned long long)(a->cnt.filtered - before.filtered),
+			   (unsigned long long)(a->cnt.requests - before.requests),
+			   (unsigned long long)(a->cnt.tls_decrypted - before.tls_decrypted),
+			   (unsigned long long)(a->cnt.tls_flows - before.tls_flows));
+	}
+	if (audit_count_reached(a) && a->opt.max_frames)
+		log_detail("-c %llu: stopped after frame %llu of %s", (unsigned long long)a->opt.max_frames,
+			   (unsigned long long)a->inputs[a->ninputs - 1].frames, a->inputs[a->ninputs - 1].path);
 	path_list_free(&paths);
 	uint64_t unseen;
 	if (policy_cli_pending(a->policy, &unseen))
@@ -373,6 +387,7 @@ static bool replay_inputs(struct audit *a, const struct replay_args *ra)
 
 static int cmd_replay(int argc, char **argv)
 {
+	usage_command = "replay";
 	struct replay_args ra;
 	memset(&ra, 0, sizeof(ra));
 	audit_default_options(&ra.opt);
@@ -439,13 +454,15 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		if (argc > 2 && strcmp(argv[2], "replay") == 0)
-			fputs(usage_replay, stdout);
+			cli_print_audit_usage(stdout, usage_replay, usage_replay_exit);
 		else if (argc > 2 && strcmp(argv[2], "capture") == 0)
-			fputs(usage_capture, stdout);
+			cli_print_audit_usage(stdout, usage_capture, usage_capture_tail);
 		else if (argc > 2 && strcmp(argv[2], "signatures") == 0)
 			fputs(usage_signatures, stdout);
 		else if (argc > 2 && strcmp(argv[2], "verify") == 0)
 			fputs(usage_verify, stdout);
+		else if (argc > 2 && strcmp(argv[2], "profile") == 0)
+			fputs(usage_profile, stdout);
 		else if (argc > 2 && strcmp(argv[2], "help") != 0)
 			return usage_error("unknown command '%s'", argv[2]);
 		else
@@ -458,6 +475,8 @@ int main(int argc, char **argv)
 		return cmd_capture(argc - 1, argv + 1);
 	if (strcmp(cmd, "signatures") == 0)
 		return cmd_signatures(argc - 1, argv + 1);
+	if (strcmp(cmd, "profile") == 0)
+		return cmd_profile(argc - 1, argv + 1);
 	if (strcmp(cmd, "verify") == 0) {
 		char self[4096];
 		ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -466,7 +485,5 @@ int main(int argc, char **argv)
 		self[k] = 0;
 		return cmd_verify(argc - 1, argv + 1, self);
 	}
-	fprintf(stderr, "privaudit: unknown command '%s'\n", cmd);
-	fputs(usage_main, stderr);
-	return EXIT_ERROR;
+	return usage_error("unknown command '%s' (replay, capture, signatures, profile, verify or help)", cmd);
 }

@@ -195,6 +195,12 @@ static void write_summary(struct jsonw *w, const struct audit *a)
 			 (unsigned long long)((last - first) / 1000000000ULL));
 		jw_str(w, msg);
 	}
+	if (audit_count_reached(a) && a->ninputs) {
+		const struct input_record *in = &a->inputs[a->ninputs - 1];
+		snprintf(msg, sizeof(msg), "-c %llu: the audit stopped at frame %llu of %s; what follows was not read",
+			 (unsigned long long)a->opt.max_frames, (unsigned long long)in->frames, in->name);
+		jw_str(w, msg);
+	}
 	for (size_t i = 0; i < a->ninputs; i++)
 		if (a->inputs[i].backwards) {
 			snprintf(msg, sizeof(msg), "%s: time goes backwards at %llu frames, first at frame %llu",
@@ -672,6 +678,11 @@ static void write_options(struct jsonw *w, const struct audit_options *o, const 
 	jw_arr_end(w);
 	jw_key(w, "filter");
 	jw_str(w, o->filter);
+	jw_key(w, "count");
+	if (o->max_frames)
+		jw_uint(w, o->max_frames);
+	else
+		jw_null(w);
 	jw_key(w, "reveal_values");
 	jw_bool(w, o->reveal_values);
 	jw_key(w, "all_fields");
