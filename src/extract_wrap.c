@@ -12,8 +12,11 @@
  * the context's budget (max_decoded bytes in all, 1000 bytes per input byte)
  * and each layer costs one depth level.
  */
+#define ZLIB_CONST
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "decompress.h"
 #include "extract_internal.h"
@@ -49,8 +52,15 @@ static size_t b64_check(const uint8_t *s, size_t len, bool spaces_ok, bool *spac
 {
 	size_t n = 0, pad = 0;
 	bool std = false, url = false, sp = false, hexish = true;
+	if (len < B64_MIN_LEN)
+		return 0;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = s[i];
+		if (is_alnum(c) && !pad) { /* the common case first */
+			hexish = hexish && is_hex(c);
+			n++;
+			continue;
+		}
 		if (c == '\r' || c == '\n')
 			continue;
 		if (c == '=') {
@@ -60,9 +70,7 @@ static size_t b64_check(const uint8_t *s, size_t len, bool spaces_ok, bool *spac
 		}
 		if (pad)
 			return 0; /* data after the padding */
-		if (is_alnum(c))
-			hexish = hexish && is_hex(c);
-		else if (c == '+' || c == '/')
+		if (c == '+' || c == '/')
 			std = true, hexish = false;
 		else if (c == '-')
 			url = true; /* UUIDs stay hexish */
@@ -124,16 +132,6 @@ static bool is_zlib(const uint8_t *s, size_t len)
 	       !(s[1] & 0x20);
 }
 
-/* The first block header of a raw deflate stream (RFC 1951 section 3.2.3):
- * not the reserved type, and a stored block's length checks. */
-static bool raw_deflate_plausible(const uint8_t *s, size_t len)
-{
-	unsigned type = (s[0] >> 1) & 3;
-	if (len < RAW_DEFLATE_MIN || type == 3)
-		return false;
-	return type != 0 || ((s[1] ^ s[3]) == 0xff && (s[2] ^ s[4]) == 0xff);
-}
-
 /* Text an inflated stream may start with: printable, its first character
  * one a structure (or another layer) starts with.  A multi-byte character
  * cut by the probe's end is fine. */
@@ -148,16 +146,40 @@ static bool plausible_text_start(const uint8_t *s, size_t len)
 	return ex_is_text(s, keep);
 }
 
-/* Inflates one layer within the context's budget; `probe` (not 0) only
- * looks at that many bytes and is not charged.  False when nothing decoded. */
+/* Whether bytes with no header are raw deflate of text: the first
+ * INFLATE_PROBE bytes (or the whole stream, if shorter) inflate to text.
+ * One inflate call into a stack buffer: cheap enough to try on every
+ * binary that came out of base64. */
+static bool raw_deflate_probe(const uint8_t *s, size_t len)
+{
+	unsigned type = (s[0] >> 1) & 3; /* RFC 1951 section 3.2.3 */
+	if (len < RAW_DEFLATE_MIN || type == 3 ||
+	    (type == 0 && ((s[1] ^ s[3]) != 0xff || (s[2] ^ s[4]) != 0xff)))
+		return false;
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
+		return false;
+	uint8_t out[INFLATE_PROBE];
+	zs.next_in = s;
+	zs.avail_in = len > UINT_MAX ? UINT_MAX : (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = sizeof(out);
+	int rc = inflate(&zs, Z_NO_FLUSH);
+	size_t got = sizeof(out) - zs.avail_out;
+	inflateEnd(&zs);
+	return (rc == Z_STREAM_END || (rc == Z_OK && got == sizeof(out))) &&
+	       plausible_text_start(out, got);
+}
+
+/* Inflates one layer (decompress.c's "gzip" or "deflate": zlib-wrapped,
+ * else raw) within the context's budget.  False when nothing decoded. */
 static bool inflate_layer(struct ex_walk *w, const char *coding, const uint8_t *in, size_t len,
-			  size_t probe, struct ex_peel *p, uint8_t **out, size_t *out_len)
+			  struct ex_peel *p, uint8_t **out, size_t *out_len)
 {
 	struct extract_ctx *x = w->x;
 	size_t max = x->max_decoded ? x->max_decoded : DECOMP_DEFAULT_MAX_OUT;
 	size_t room = x->decoded < max ? max - x->decoded : 0;
-	if (probe && probe < room)
-		room = probe;
 	if (room == 0) {
 		x->stats.decompress_capped = true;
 		return false;
@@ -166,20 +188,15 @@ static bool inflate_layer(struct ex_walk *w, const char *coding, const uint8_t *
 	dbuf_init(&b, room);
 	struct decomp_limits lim = { room, DECOMP_DEFAULT_MAX_RATIO };
 	unsigned fl = decompress_body(coding, strlen(coding), in, len, &lim, &b);
-	/* a probe passes with a full sample, or a whole stream, of text */
-	bool probe_failed = probe && (!plausible_text_start(b.data, b.len) ||
-				      (b.len < probe && (fl & (DECOMP_FAILED | DECOMP_INCOMPLETE))));
-	if ((fl & DECOMP_NOT_ENCODED) || b.len == 0 || probe_failed) {
+	if ((fl & DECOMP_NOT_ENCODED) || b.len == 0) {
 		dbuf_free(&b);
 		return false;
 	}
-	if (!probe) {
-		x->decoded += b.len;
-		if (fl & DECOMP_TRUNCATED)
-			x->stats.decompress_capped = true;
-		if (fl & (DECOMP_FAILED | DECOMP_INCOMPLETE))
-			p->cut = true;
-	}
+	x->decoded += b.len;
+	if (fl & DECOMP_TRUNCATED)
+		x->stats.decompress_capped = true;
+	if (fl & (DECOMP_FAILED | DECOMP_INCOMPLETE))
+		p->cut = true;
 	*out = (uint8_t *)dbuf_detach(&b, out_len);
 	return *out != NULL;
 }
@@ -190,11 +207,10 @@ static enum layer unwrap(struct ex_walk *w, const uint8_t *cur, size_t cur_len, 
 			 size_t *out_len)
 {
 	if (is_gzip(cur, cur_len))
-		return inflate_layer(w, "gzip", cur, cur_len, 0, p, out, out_len) ? LAYER_GZIP
-										  : LAYER_NONE;
+		return inflate_layer(w, "gzip", cur, cur_len, p, out, out_len) ? LAYER_GZIP : LAYER_NONE;
 	if (is_zlib(cur, cur_len))
-		return inflate_layer(w, "deflate", cur, cur_len, 0, p, out, out_len) ? LAYER_DEFLATE
-										     : LAYER_NONE;
+		return inflate_layer(w, "deflate", cur, cur_len, p, out, out_len) ? LAYER_DEFLATE
+										  : LAYER_NONE;
 	bool outer = prev == LAYER_NONE;
 	size_t n = b64_check(t, tl, outer, spaces);
 	/* spaces at the ends are '+' too when the string has them inside */
@@ -212,14 +228,9 @@ static enum layer unwrap(struct ex_walk *w, const uint8_t *cur, size_t cur_len, 
 	}
 	/* Headerless deflate (Java's Deflater(nowrap)): only inside base64, and
 	 * only when a short probe inflates to text. */
-	uint8_t *probe;
-	size_t probe_len;
-	if (prev == LAYER_BASE64 && raw_deflate_plausible(cur, cur_len) && !ex_is_text(cur, cur_len) &&
-	    inflate_layer(w, "deflate", cur, cur_len, INFLATE_PROBE, p, &probe, &probe_len)) {
-		free(probe);
-		if (inflate_layer(w, "deflate", cur, cur_len, 0, p, out, out_len))
-			return LAYER_DEFLATE;
-	}
+	if (prev == LAYER_BASE64 && !ex_is_text(cur, cur_len) && raw_deflate_probe(cur, cur_len) &&
+	    inflate_layer(w, "deflate", cur, cur_len, p, out, out_len))
+		return LAYER_DEFLATE;
 	return LAYER_NONE;
 }
 
@@ -254,7 +265,13 @@ static bool looks_wrapped(const uint8_t *cur, size_t cur_len, const uint8_t *t, 
 enum ex_peel_kind ex_peel(struct ex_walk *w, const uint8_t *s, size_t len, unsigned depth,
 			  bool need_layer, bool strict, struct ex_peel *p)
 {
-	memset(p, 0, sizeof(*p));
+	p->kind = EX_PEEL_NONE;
+	p->tags[0] = 0;
+	p->tags_len = 0;
+	p->levels = 0;
+	p->json.root = NULL;
+	p->buf = NULL;
+	p->base64 = p->cut = false;
 	const uint8_t *cur = s;
 	size_t cur_len = len;
 	enum layer prev = LAYER_NONE;
