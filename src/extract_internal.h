@@ -131,7 +131,7 @@ enum ex_peel_kind {
 	EX_PEEL_JSON,   /* `json` holds the parsed document */
 	EX_PEEL_JSONL,  /* `data` holds JSON Lines */
 	EX_PEEL_FORM,   /* `data` holds a form */
-	EX_PEEL_CAPPED, /* structure, or another layer, past the depth cap */
+	EX_PEEL_CAPPED, /* structure past the depth cap, or more layers than EX_WRAP_MAX_LAYERS */
 };
 
 /* The layers found around one value.  `data` points into the caller's

@@ -222,10 +222,8 @@ static enum layer unwrap(struct ex_walk *w, const uint8_t *cur, size_t cur_len, 
 			n = m;
 		}
 	}
-	if (n) {
-		*out = b64_decode(t, tl, n, out_len);
-		return *out && *out_len ? LAYER_BASE64 : LAYER_NONE;
-	}
+	if (n) /* 16 characters or more: never empty */
+		return (*out = b64_decode(t, tl, n, out_len)) ? LAYER_BASE64 : LAYER_NONE;
 	/* Headerless deflate (Java's Deflater(nowrap)): only inside base64, and
 	 * only when a short probe inflates to text. */
 	if (prev == LAYER_BASE64 && !ex_is_text(cur, cur_len) && raw_deflate_probe(cur, cur_len) &&
@@ -283,7 +281,9 @@ enum ex_peel_kind ex_peel(struct ex_walk *w, const uint8_t *s, size_t len, unsig
 		p->data = cur;
 		p->len = cur_len;
 		if (layer > 0 || !need_layer) {
-			enum ex_peel_kind k = structure(t, tl, strict && layer == 0, &p->json);
+			/* decoded bytes are a form only by the strict sniff: random
+			 * bytes pass the lenient one about once in 20,000 */
+			enum ex_peel_kind k = structure(t, tl, strict || layer > 0, &p->json);
 			if (k != EX_PEEL_NONE) {
 				if (depth + p->levels + 1 >= w->max_depth) {
 					if (k == EX_PEEL_JSON)
