@@ -518,6 +518,7 @@ static void process_request(struct audit *a, const struct http_request *r, const
 	if (r->headers_truncated)
 		t.truncated |= TX_TRUNC_HEADERS;
 	tx_fields_from_http(&t, r, a->opt.max_decoded);
+	tx_coverage_add(&a->cnt.bodies, &t);
 	a->cnt.requests++;
 	if (t.truncated)
 		a->cnt.truncated_messages++;

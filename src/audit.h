@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "decode.h"
+#include "extract.h"
 #include "fields.h"
 #include "flow.h"
 #include "flowstore.h"
@@ -86,6 +87,7 @@ struct audit_counters {
 	uint64_t tcp_gaps, tcp_gap_bytes, flows_reasm_capped;
 	uint64_t http_resyncs, http_bad_messages;
 	uint64_t truncated_messages;
+	struct extract_coverage bodies; /* what request bodies and values were decoded */
 	uint64_t tls_flows, quic_flows; /* as nDPI names them */
 	uint64_t tls_decrypted, tls_failed, tls_records_decrypted, tls_records_failed;
 	uint64_t http2_hpack_errors;

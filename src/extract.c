@@ -2,8 +2,8 @@
  * headers and request bodies by Content-Type (see extract.h).
  *
  * References: RFC 9110 section 8.3 (Content-Type), RFC 6265 section 4.2
- * (Cookie), RFC 4648 (base64, base64url).  JSON, forms and multipart live in
- * extract_json.c, extract_form.c and extract_multipart.c.
+ * (Cookie).  JSON, forms, multipart and wrapped values live in
+ * extract_json.c, extract_form.c, extract_multipart.c and extract_wrap.c.
  */
 #include "extract.h"
 
@@ -14,12 +14,11 @@
 #include "extract_internal.h"
 #include "utf8.h"
 
-#define B64_MIN_LEN 16      /* shorter strings are words, not encodings */
 #define BOUNDARY_MAX 200    /* RFC 2046 allows 70; leave room for lax senders */
 
 bool ex_is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-static void trim(const uint8_t **s, size_t *len)
+void ex_trim(const uint8_t **s, size_t *len)
 {
 	while (*len && ex_is_ws((*s)[0])) {
 		(*s)++;
@@ -40,6 +39,7 @@ const char *ex_prefix_key(const char *prefix, size_t *len)
 bool ex_walk_init(struct ex_walk *w, struct extract_ctx *x, const char *prefix)
 {
 	w->out = x->out;
+	w->x = x;
 	w->max_depth = x->max_depth ? x->max_depth : EXTRACT_DEFAULT_MAX_DEPTH;
 	dbuf_init(&w->path, EX_PATH_MAX);
 	if (!ex_path_push_str(w, prefix ? prefix : "")) {
@@ -96,106 +96,50 @@ void ex_emit(struct ex_walk *w, const void *key, size_t key_len, const void *val
 		       val ? val_len : 0);
 }
 
-/* base64 (RFC 4648 section 4) or base64url (section 5), padding optional;
- * one alphabet per string.  Returns the decoded length bound, 0 if not. */
-static size_t b64_sniff(const uint8_t *s, size_t len)
-{
-	if (len < B64_MIN_LEN)
-		return 0;
-	size_t n = len;
-	while (n > 0 && len - n < 2 && s[n - 1] == '=')
-		n--;
-	bool std = false, url = false;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = s[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			continue;
-		if (c == '+' || c == '/')
-			std = true;
-		else if (c == '-' || c == '_')
-			url = true;
-		else
-			return 0;
-	}
-	if ((std && url) || n % 4 == 1 || (n < len && len % 4 != 0))
-		return 0;
-	return n / 4 * 3 + 3;
-}
+/* Values this long that decode from base64 to nothing privaudit reads are
+ * counted: payloads (often encrypted), not ids or tokens. */
+#define B64_PAYLOAD_MIN 64
 
-static unsigned b64_value(uint8_t c)
+/* The structure a peel found, walked below its tags. */
+static void walk_peeled(struct ex_walk *w, const void *key, size_t key_len, struct ex_peel *p,
+			unsigned depth)
 {
-	if (c >= 'A' && c <= 'Z')
-		return (unsigned)(c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (unsigned)(c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (unsigned)(c - '0' + 52);
-	return c == '+' || c == '-' ? 62 : 63;
+	size_t mark = w->path.len;
+	if (!ex_path_push(w, p->tags, p->tags_len))
+		return;
+	unsigned root = depth + p->levels; /* each tag is one level */
+	if (p->kind == EX_PEEL_JSON)
+		ex_json_walk(w, key, key_len, &p->json, root);
+	else if (p->kind == EX_PEEL_JSONL)
+		ex_json_lines_at(w, key, key_len, p->data, p->len, false, root);
+	else
+		ex_form(w, key, key_len, p->data, p->len, root);
+	ex_path_pop(w, mark);
+	if (p->cut)
+		w->x->stats.decode_error = true;
 }
-
-/* Decodes a string b64_sniff accepted; `out` holds its bound. */
-static size_t b64_decode(const uint8_t *s, size_t len, uint8_t *out)
-{
-	size_t o = 0;
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	for (size_t i = 0; i < len && s[i] != '='; i++) {
-		acc = (acc << 6 | b64_value(s[i])) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return o;
-}
-
-/* JSON text that starts like an object or array and parses as one. */
-static bool parse_nested_json(struct ex_json *j, const uint8_t *s, size_t len)
-{
-	trim(&s, &len);
-	return len && (s[0] == '{' || s[0] == '[') && ex_json_parse(j, s, len, false);
-}
-
-enum nested { NESTED_NONE, NESTED_JSON, NESTED_FORM, NESTED_BASE64_JSON };
 
 void ex_string(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s, size_t len,
 	       unsigned depth)
 {
-	static const char *const tags[] = { "", "{json}", "{form}", "{base64}{json}" };
-	const uint8_t *t = s;
-	size_t tl = len;
-	trim(&t, &tl);
-	struct ex_json j;
-	uint8_t *dec = NULL;
-	enum nested kind = NESTED_NONE;
-	if (parse_nested_json(&j, t, tl)) {
-		kind = NESTED_JSON;
-	} else if (ex_form_sniff(t, tl, false)) {
-		kind = NESTED_FORM;
-	} else {
-		size_t bound = b64_sniff(t, tl);
-		dec = bound ? malloc(bound) : NULL;
-		if (dec && parse_nested_json(&j, dec, b64_decode(t, tl, dec)))
-			kind = NESTED_BASE64_JSON;
-	}
-	size_t mark = w->path.len;
-	if (kind == NESTED_NONE) {
+	struct ex_peel p;
+	switch (ex_peel(w, s, len, depth, false, false, &p)) {
+	case EX_PEEL_NONE:
 		ex_emit(w, key, key_len, s, len);
-	} else if (depth + 1 >= w->max_depth) {
+		if (p.base64 && len >= B64_PAYLOAD_MIN)
+			w->x->stats.values_base64_opaque[ex_classify_opaque("", 0, p.data, p.len)]++;
+		break;
+	case EX_PEEL_CAPPED:
 		/* at the cap the encoded text itself is the leaf */
 		w->out->truncated = true;
 		ex_emit(w, key, key_len, s, len);
-	} else if (ex_path_push_str(w, tags[kind])) {
-		if (kind == NESTED_FORM)
-			ex_form(w, key, key_len, t, tl, depth + 1);
-		else
-			ex_json_walk(w, key, key_len, &j, depth + 1);
-		ex_path_pop(w, mark);
+		break;
+	default:
+		walk_peeled(w, key, key_len, &p, depth);
+		w->x->stats.values_decoded++;
+		break;
 	}
-	if (kind == NESTED_JSON || kind == NESTED_BASE64_JSON)
-		ex_json_free(&j);
-	free(dec);
+	ex_peel_free(&p);
 }
 
 /* Cookie (RFC 6265 section 4.2.1): `a=1; b=2`.  Values are kept as sent (no
@@ -215,8 +159,8 @@ void extract_cookie(struct extract_ctx *x, const uint8_t *s, size_t len)
 		const uint8_t *name = p, *val = eq ? eq + 1 : p + n;
 		size_t name_len = eq ? (size_t)(eq - p) : n;
 		size_t val_len = eq ? n - name_len - 1 : 0;
-		trim(&name, &name_len);
-		trim(&val, &val_len);
+		ex_trim(&name, &name_len);
+		ex_trim(&val, &val_len);
 		if (name_len == 0)
 			continue;
 		if (val_len >= 2 && val[0] == '"' && val[val_len - 1] == '"') {
@@ -372,7 +316,7 @@ static size_t guess_boundary(const uint8_t *s, size_t len, char *buf, size_t cap
 }
 
 /* Printable UTF-8: text that may be shown but holds no fields. */
-static bool is_text(const uint8_t *s, size_t len)
+bool ex_is_text(const uint8_t *s, size_t len)
 {
 	for (size_t i = 0, n; i < len; i += n) {
 		uint8_t c = s[i];
@@ -382,9 +326,31 @@ static bool is_text(const uint8_t *s, size_t len)
 	return true;
 }
 
-/* No usable type: JSON (object or array), JSON Lines, a form, then text. */
-static const char *sniff_body(struct ex_walk *w, const char *key, size_t key_len,
-			      const uint8_t *body, size_t len)
+/* A body wrapped in base64, gzip or deflate without a Content-Encoding
+ * saying so: `body{base64}{gzip}{json}...`.  Its kind, or NULL; then, with
+ * `classify`, what the innermost layer looks like goes to the stats. */
+static const char *wrapped_body(struct ex_walk *w, const char *key, size_t key_len, const char *mt,
+				size_t mt_len, const uint8_t *body, size_t len, bool classify)
+{
+	static const char *const kinds[] = { NULL, "json", "jsonl", "form", NULL };
+	struct ex_peel p;
+	enum ex_peel_kind k = ex_peel(w, body, len, 0, true, true, &p);
+	if (k == EX_PEEL_JSON || k == EX_PEEL_JSONL || k == EX_PEEL_FORM) {
+		walk_peeled(w, key, key_len, &p, 0);
+	} else {
+		if (k == EX_PEEL_CAPPED)
+			w->out->truncated = true;
+		if (classify)
+			w->x->stats.body = ex_classify_opaque(mt, mt_len, p.data, p.len);
+	}
+	ex_peel_free(&p);
+	return kinds[k];
+}
+
+/* No usable type: JSON (object or array), JSON Lines, a form, a wrapped
+ * body, else text or binary (and what it looks like). */
+static const char *sniff_body(struct ex_walk *w, const char *key, size_t key_len, const char *mt,
+			      size_t mt_len, const uint8_t *body, size_t len)
 {
 	enum ex_json_kind k = ex_json_document(w, key, key_len, body, len, false);
 	if (k == EX_JSON)
@@ -393,20 +359,26 @@ static const char *sniff_body(struct ex_walk *w, const char *key, size_t key_len
 		return "jsonl";
 	const uint8_t *t = body;
 	size_t tl = len;
-	trim(&t, &tl);
+	ex_trim(&t, &tl);
 	if (ex_form_sniff(t, tl, true)) {
 		ex_form(w, key, key_len, t, tl, 0);
 		return "form";
 	}
-	return is_text(body, len) ? "text" : "binary";
+	const char *kind = wrapped_body(w, key, key_len, mt, mt_len, body, len, true);
+	if (kind)
+		return kind;
+	return ex_is_text(body, len) ? "text" : "binary";
 }
 
 const char *extract_body(struct extract_ctx *x, const char *content_type, size_t ct_len,
 			 const uint8_t *body, size_t len)
 {
 	struct ex_walk w;
-	if (!ex_walk_init(&w, x, "body"))
+	x->stats.body = EXTRACT_OPAQUE_NONE;
+	if (!ex_walk_init(&w, x, "body")) {
+		x->stats.body = EXTRACT_OPAQUE_BINARY;
 		return "binary";
+	}
 	const char *key = "body";
 	size_t key_len = 4;
 	const char *ct = content_type ? content_type : "";
@@ -432,18 +404,26 @@ const char *extract_body(struct extract_ctx *x, const char *content_type, size_t
 		   ex_ascii_ieq(ct, mt, "application/x-jsonlines")) {
 		if (ex_json_lines(&w, key, key_len, body, len) > 0)
 			kind = "jsonl";
+	} else if (ex_ascii_ieq(ct, mt, "application/x-sentry-envelope")) {
+		if (ex_envelope(&w, key, key_len, body, len) > 0)
+			kind = "jsonl";
 	} else if (ex_ascii_ieq(ct, mt, "application/x-www-form-urlencoded")) {
 		/* apps send JSON under the form type; a form never starts with '{' */
 		const uint8_t *t = body;
 		size_t tl = len;
-		trim(&t, &tl);
+		ex_trim(&t, &tl);
 		if (tl && (t[0] == '{' || t[0] == '[') &&
-		    ex_json_document(&w, key, key_len, body, len, false) == EX_JSON)
+		    ex_json_document(&w, key, key_len, body, len, false) == EX_JSON) {
 			kind = "json";
-		else {
-			ex_form(&w, key, key_len, body, len, 0);
-			kind = "form";
-		}
+		} else if (memchr(body, '=', len)) {
+			/* base64 padding has '=' too: a body that is no form may be wrapped */
+			if (!ex_form_sniff(t, tl, false))
+				kind = wrapped_body(&w, key, key_len, ct, mt, body, len, false);
+			if (!kind) {
+				ex_form(&w, key, key_len, body, len, 0);
+				kind = "form";
+			}
+		} /* else not a form at all: sniffed below */
 	} else if (ex_ascii_ieq(ct, mt, "multipart/form-data")) {
 		char b[BOUNDARY_MAX];
 		size_t bl = ct_boundary(ct, n, b, sizeof(b));
@@ -455,7 +435,7 @@ const char *extract_body(struct extract_ctx *x, const char *content_type, size_t
 		}
 	}
 	if (!kind) /* missing, generic, unknown, or not what it claimed */
-		kind = sniff_body(&w, key, key_len, body, len);
+		kind = sniff_body(&w, key, key_len, ct, mt, body, len);
 	ex_walk_free(&w);
 	return kind;
 }

@@ -23,6 +23,7 @@ struct ex_walk {
 	struct field_list *out;
 	unsigned max_depth;
 	struct dbuf path;
+	struct extract_ctx *x; /* the decompression budget and the stats */
 };
 
 /* extract.c: the walk itself */
@@ -43,13 +44,16 @@ static inline void ex_path_pop(struct ex_walk *w, size_t mark) { w->path.len = m
 bool ex_full(struct ex_walk *w);
 /* A leaf at the current path. */
 void ex_emit(struct ex_walk *w, const void *key, size_t key_len, const void *val, size_t val_len);
-/* A string value at `depth`: decoded further when it holds JSON, a form or
- * base64 JSON (see extract.h), else emitted as a leaf. */
+/* A string value at `depth`: decoded further when it holds JSON, JSON Lines
+ * or a form, possibly wrapped (see extract_wrap.c), else emitted as a leaf. */
 void ex_string(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s, size_t len,
 	       unsigned depth);
 /* Last component of a prefix ("body.x" -> "x"): the key of a root value. */
 const char *ex_prefix_key(const char *prefix, size_t *len);
 bool ex_is_ws(uint8_t c);
+void ex_trim(const uint8_t **s, size_t *len);
+/* Printable UTF-8 (whitespace allowed, no other control bytes). */
+bool ex_is_text(const uint8_t *s, size_t len);
 /* `a` (n bytes) equals the lower-case ASCII string `lower`, ignoring case. */
 bool ex_ascii_ieq(const void *a, size_t n, const char *lower);
 
@@ -94,6 +98,12 @@ enum ex_json_kind ex_json_document(struct ex_walk *w, const void *key, size_t ke
  * do not parse are skipped.  Returns how many records parsed. */
 size_t ex_json_lines(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s,
 		     size_t len);
+/* The same for a list sitting at `depth` (records at depth + 1); `any`
+ * allows scalar records. */
+size_t ex_json_lines_at(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s,
+			size_t len, bool any, unsigned depth);
+/* Two or more non-empty lines, every one of them JSON. */
+bool ex_is_json_lines(const uint8_t *s, size_t len, bool any);
 
 /* extract_form.c */
 
@@ -103,6 +113,55 @@ void ex_form(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *
 /* Whether `s` looks like a urlencoded form; `strict` for whole bodies with
  * no declared type (printable ASCII only, every pair with '='). */
 bool ex_form_sniff(const uint8_t *s, size_t len, bool strict);
+
+/* Sentry envelope (application/x-sentry-envelope): a JSON header line, then
+ * items, each a JSON header line and a payload of `length` bytes (or up to
+ * the next newline).  Records `[i]` in order: header, item header, payload
+ * ...; a payload that is not JSON keeps its number and gives no field.
+ * Returns how many records parsed. */
+size_t ex_envelope(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s,
+		   size_t len);
+
+/* extract_wrap.c: wrapped values */
+
+#define EX_WRAP_MAX_LAYERS 8 /* base64 / gzip / deflate layers around one value */
+
+enum ex_peel_kind {
+	EX_PEEL_NONE,   /* nothing structured inside */
+	EX_PEEL_JSON,   /* `json` holds the parsed document */
+	EX_PEEL_JSONL,  /* `data` holds JSON Lines */
+	EX_PEEL_FORM,   /* `data` holds a form */
+	EX_PEEL_CAPPED, /* structure past the depth cap, or more layers than EX_WRAP_MAX_LAYERS */
+};
+
+/* The layers found around one value.  `data` points into the caller's
+ * bytes or into `buf`, which the peel owns. */
+struct ex_peel {
+	enum ex_peel_kind kind;
+	char tags[(EX_WRAP_MAX_LAYERS + 1) * 10];
+	size_t tags_len;
+	unsigned levels;     /* tags, each one depth level */
+	struct ex_json json;
+	const uint8_t *data; /* the structured text; for NONE, the innermost layer */
+	size_t len;
+	uint8_t *buf;
+	bool base64;         /* the outermost layer was base64 (spaces not read as '+') */
+	bool cut;            /* a decompression layer was cut or corrupt */
+};
+
+/* Looks for structure in a value at `depth` and in the layers around it:
+ * JSON, JSON Lines, a form (`strict` for a whole body with no declared
+ * type), else base64 / gzip / zlib / raw deflate, undone and looked into
+ * again.  `need_layer`: the value itself is known not to be structured.
+ * Always call ex_peel_free. */
+enum ex_peel_kind ex_peel(struct ex_walk *w, const uint8_t *s, size_t len, unsigned depth,
+			  bool need_layer, bool strict, struct ex_peel *p);
+void ex_peel_free(struct ex_peel *p);
+/* What undecoded body bytes look like; `mt` is the media type (may be empty). */
+enum extract_opaque ex_classify_opaque(const char *mt, size_t mt_len, const uint8_t *s,
+				       size_t len);
+/* Protobuf wire format (exposed for the tests through extract_body). */
+bool ex_looks_protobuf(const uint8_t *s, size_t len);
 
 /* extract_multipart.c */
 

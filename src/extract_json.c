@@ -304,7 +304,7 @@ static bool next_line(const uint8_t *s, size_t len, size_t *pos, const uint8_t *
 }
 
 /* Two or more non-empty lines, every one of them JSON. */
-static bool is_json_lines(const uint8_t *s, size_t len, bool any)
+bool ex_is_json_lines(const uint8_t *s, size_t len, bool any)
 {
 	size_t pos = 0, n = 0, line_len;
 	const uint8_t *line;
@@ -318,9 +318,9 @@ static bool is_json_lines(const uint8_t *s, size_t len, bool any)
 	return n >= 2;
 }
 
-/* Records sit at depth 1 under the list, as array elements do. */
-static size_t walk_lines(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s,
-			 size_t len, bool any)
+/* Records sit one level under the list, as array elements do. */
+size_t ex_json_lines_at(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s,
+			size_t len, bool any, unsigned depth)
 {
 	size_t mark = w->path.len, pos = 0, index = 0, parsed = 0, line_len;
 	const uint8_t *line;
@@ -332,7 +332,7 @@ static size_t walk_lines(struct ex_walk *w, const void *key, size_t key_len, con
 			continue;
 		parsed++;
 		if (ex_path_push_index(w, index)) {
-			ex_json_walk(w, key, key_len, &j, 1);
+			ex_json_walk(w, key, key_len, &j, depth + 1);
 			ex_path_pop(w, mark);
 		}
 		ex_json_free(&j);
@@ -343,7 +343,7 @@ static size_t walk_lines(struct ex_walk *w, const void *key, size_t key_len, con
 size_t ex_json_lines(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s,
 		     size_t len)
 {
-	return walk_lines(w, key, key_len, s, len, true);
+	return ex_json_lines_at(w, key, key_len, s, len, true, 0);
 }
 
 enum ex_json_kind ex_json_document(struct ex_walk *w, const void *key, size_t key_len,
@@ -355,8 +355,74 @@ enum ex_json_kind ex_json_document(struct ex_walk *w, const void *key, size_t ke
 		ex_json_free(&j);
 		return EX_JSON;
 	}
-	if (!is_json_lines(s, len, any))
+	if (!ex_is_json_lines(s, len, any))
 		return EX_NOT_JSON;
-	walk_lines(w, key, key_len, s, len, any);
+	ex_json_lines_at(w, key, key_len, s, len, any, 0);
 	return EX_JSONL;
+}
+
+/* One envelope record at [index], walked if it is JSON; false if not. */
+static bool envelope_record(struct ex_walk *w, const void *key, size_t key_len, size_t index,
+			    const uint8_t *s, size_t len, struct ex_json *j)
+{
+	if (!ex_json_parse(j, s, len, false))
+		return false;
+	size_t mark = w->path.len;
+	if (ex_path_push_index(w, index)) {
+		ex_json_walk(w, key, key_len, j, 1);
+		ex_path_pop(w, mark);
+	}
+	return true;
+}
+
+/* The end of the line starting at pos (the '\n', or len). */
+static size_t line_end(const uint8_t *s, size_t len, size_t pos)
+{
+	const uint8_t *nl = memchr(s + pos, '\n', len - pos);
+	return nl ? (size_t)(nl - s) : len;
+}
+
+/* develop.sentry.dev/sdk/envelopes: Headers are single lines; an item's
+ * `length`, when present, counts its payload bytes (which may hold
+ * newlines), else the payload runs to the next newline. */
+size_t ex_envelope(struct ex_walk *w, const void *key, size_t key_len, const uint8_t *s,
+		   size_t len)
+{
+	size_t pos = 0, index = 0, parsed = 0;
+	struct ex_json j;
+	size_t end = line_end(s, len, pos);
+	if (!envelope_record(w, key, key_len, index++, s, end, &j))
+		return 0;
+	ex_json_free(&j);
+	parsed++;
+	pos = end + 1;
+	/* bounded: every item moves pos past at least its header line */
+	while (pos < len && !ex_full(w)) {
+		end = line_end(s, len, pos);
+		if (end == pos) { /* blank line between items, or the final newline */
+			pos++;
+			continue;
+		}
+		if (!envelope_record(w, key, key_len, index++, s + pos, end - pos, &j))
+			break; /* lost the framing */
+		parsed++;
+		json_t *length = json_object_get(j.root, "length");
+		json_int_t n = json_is_integer(length) ? json_integer_value(length) : -1;
+		ex_json_free(&j);
+		pos = end + 1;
+		if (pos > len)
+			break; /* a header with no payload */
+		size_t pend = line_end(s, len, pos);
+		/* a length that does not end at a line end or the data's end is not trusted */
+		if (n >= 0 && (uint64_t)n <= len - pos &&
+		    (pos + (size_t)n == len || s[pos + (size_t)n] == '\n' || s[pos + (size_t)n] == '\r'))
+			pend = pos + (size_t)n;
+		if (envelope_record(w, key, key_len, index, s + pos, pend - pos, &j)) {
+			ex_json_free(&j);
+			parsed++;
+		}
+		index++;
+		pos = pend + 1;
+	}
+	return parsed;
 }

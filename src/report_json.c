@@ -561,6 +561,7 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_uint(w, a->cnt.http_bad_messages);
 	jw_key(w, "http2_header_errors");
 	jw_uint(w, a->cnt.http2_hpack_errors);
+	tx_coverage_write(w, &a->cnt.bodies);
 	jw_obj_end(w);
 	jw_key(w, "tcp");
 	jw_obj_begin(w);

@@ -61,9 +61,22 @@ size_t tx_host_name(const char *host, size_t len, char *buf, size_t cap)
 	return n;
 }
 
+/* What the extraction recorded: counters, and the cuts of nested values. */
+static void tx_take_stats(struct transmission *t, const struct extract_ctx *x)
+{
+	t->extract = x->stats;
+	if (x->stats.decompress_capped)
+		t->truncated |= TX_TRUNC_DECOMPRESS;
+	if (x->stats.decode_error)
+		t->truncated |= TX_TRUNC_DECODE_ERROR;
+	if (t->fields.truncated)
+		t->truncated |= TX_TRUNC_FIELDS;
+}
+
 void tx_fields_from_http(struct transmission *t, const struct http_request *r, size_t max_decoded)
 {
-	struct extract_ctx x = { .out = &t->fields, .max_depth = EXTRACT_DEFAULT_MAX_DEPTH };
+	struct extract_ctx x = { .out = &t->fields, .max_depth = EXTRACT_DEFAULT_MAX_DEPTH,
+				 .max_decoded = max_decoded };
 	const char *q = memchr(r->target, '?', r->target_len);
 	if (q) {
 		const char *qe = r->target + r->target_len;
@@ -87,8 +100,11 @@ void tx_fields_from_http(struct transmission *t, const struct http_request *r, s
 		}
 		field_list_add(&t->fields, name, 7 + n, name + 7, n, h->value, h->value_len);
 	}
-	if (r->body_len == 0 || r->body_gap)
+	t->body_len = r->body_len;
+	if (r->body_len == 0 || r->body_gap) {
+		tx_take_stats(t, &x);
 		return; /* a body with a hole would decode into values never sent */
+	}
 	const struct http_header *ce = http_find_header(r, "content-encoding");
 	const struct http_header *ct = http_find_header(r, "content-type");
 	const uint8_t *body = r->body;
@@ -107,9 +123,58 @@ void tx_fields_from_http(struct transmission *t, const struct http_request *r, s
 	}
 	if (body && len)
 		t->body_kind = extract_body(&x, ct ? ct->value : NULL, ct ? ct->value_len : 0, body, len);
+	else
+		x.stats.body = EXTRACT_OPAQUE_COMPRESSED; /* the content coding gave nothing */
 	dbuf_free(&decoded);
-	if (t->fields.truncated)
-		t->truncated |= TX_TRUNC_FIELDS;
+	tx_take_stats(t, &x);
+}
+
+void tx_coverage_add(struct extract_coverage *c, const struct transmission *t)
+{
+	c->values_decoded += t->extract.values_decoded;
+	for (int o = 0; o < EXTRACT_OPAQUE_COUNT; o++)
+		c->values_base64_opaque[o] += t->extract.values_base64_opaque[o];
+	if (t->body_len == 0)
+		return;
+	c->bodies++;
+	if (t->truncated & TX_TRUNC_BODY_GAP)
+		c->with_gap++;
+	else if (t->extract.body == EXTRACT_OPAQUE_NONE)
+		c->decoded++;
+	else
+		c->undecoded[t->extract.body]++;
+}
+
+static void write_opaque(struct jsonw *w, const uint64_t *counts)
+{
+	jw_obj_begin(w);
+	for (int o = EXTRACT_OPAQUE_NONE + 1; o < EXTRACT_OPAQUE_COUNT; o++) {
+		jw_key(w, extract_opaque_name(o));
+		jw_uint(w, counts[o]);
+	}
+	jw_obj_end(w);
+}
+
+void tx_coverage_write(struct jsonw *w, const struct extract_coverage *c)
+{
+	jw_key(w, "bodies");
+	jw_obj_begin(w);
+	jw_key(w, "total");
+	jw_uint(w, c->bodies);
+	jw_key(w, "decoded");
+	jw_uint(w, c->decoded);
+	jw_key(w, "with_gap");
+	jw_uint(w, c->with_gap);
+	jw_key(w, "undecoded");
+	write_opaque(w, c->undecoded);
+	jw_obj_end(w);
+	jw_key(w, "values");
+	jw_obj_begin(w);
+	jw_key(w, "decoded");
+	jw_uint(w, c->values_decoded);
+	jw_key(w, "base64_undecoded");
+	write_opaque(w, c->values_base64_opaque);
+	jw_obj_end(w);
 }
 
 size_t tx_mask_value(const char *v, size_t len, char out[TX_MASK_MAX])

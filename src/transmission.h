@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "extract.h"
 #include "fields.h"
 #include "flow.h"
 
@@ -37,6 +38,8 @@ struct transmission {
 	size_t host_len;
 	int status;              /* response status, 0 when none was seen */
 	const char *body_kind;   /* "json", "form", ... or NULL */
+	size_t body_len;         /* as received, 0: no body */
+	struct extract_stats extract; /* what the extraction decoded, and did not */
 	unsigned truncated;      /* enum tx_truncation bits */
 	struct field_list fields;
 	const struct classification *cls; /* per field; category NULL when unclassified */
@@ -81,6 +84,13 @@ size_t tx_mask_value(const char *v, size_t len, char out[TX_MASK_MAX]);
 /* Fills t->fields from the request parts (query, headers, cookies, body). */
 struct http_request;
 void tx_fields_from_http(struct transmission *t, const struct http_request *r, size_t max_decoded);
+
+/* Adds what one transmission's extraction decoded to the run's counters. */
+void tx_coverage_add(struct extract_coverage *c, const struct transmission *t);
+/* Writes the counters as the members `bodies` and `values` of the open
+ * object (coverage.http). */
+struct jsonw;
+void tx_coverage_write(struct jsonw *w, const struct extract_coverage *c);
 
 /* The host name part of a Host header (no port, no brackets, lower case)
  * into buf; returns its length. */

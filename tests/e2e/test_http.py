@@ -101,4 +101,25 @@ with t.case("values are masked by default, with their SHA-256"):
     eq(f["body.name"]["value"], "Zh*****an", "masked name")
     eq(f["cookie.sid"]["value"], "******", "short values fully masked")
 
+
+with t.case("wrapped.pcap: coverage counts decoded and undecoded bodies and values"):
+    rep = report(os.path.join(TEST, "http", "wrapped.pcap"))
+    http = rep["coverage"]["http"]
+    none = {k: 0 for k in ("protobuf", "other_format", "xml", "media", "compressed",
+                           "encrypted_or_binary", "other_binary", "unknown_text")}
+    # 7 requests, the GET has no body; the protobuf and the ciphertext are not decoded
+    eq(http["bodies"], {"total": 6, "decoded": 4, "with_gap": 0,
+                        "undecoded": dict(none, protobuf=1, encrypted_or_binary=1)}, "bodies")
+    # data_list, payload, payload's ext, the query's d
+    eq(http["values"], {"decoded": 4, "base64_undecoded": none}, "values")
+    kinds = [(tx["uri"].split("?")[0], tx["body"]) for tx in rep["transmissions"]]
+    eq(kinds, [("/sa", "form"), ("/v1/wrapped/form-in-json", "json"), ("/v1/batch", "json"),
+               ("/v1/t.gif", None), ("/v1/wrapped/text", "json"), ("/v1/pb", "binary"),
+               ("/v1/enc", "binary")], "body kinds")
+
+with t.case("gap.pcap: a body with a gap is counted, not decoded"):
+    http = report(os.path.join(TEST, "http", "gap.pcap"))["coverage"]["http"]
+    eq(http["bodies"]["with_gap"], 1, "with_gap")
+    eq(http["bodies"]["total"], http["bodies"]["decoded"] + 1, "total")
+
 t.done()

@@ -2,13 +2,15 @@
  *
  * Input: byte 0 picks the extractor (low 3 bits) and, for extract_body, the
  * Content-Type (the other bits); byte 1 the caps (low 5 bits max_depth - 1,
- * top bit a 16-field cap); for multipart, byte 2 is the boundary's length
- * and the boundary follows; the rest is the input.
+ * bit 6 a 4 KiB decompression budget, top bit a 16-field cap); for
+ * multipart, byte 2 is the boundary's length and the boundary follows; the
+ * rest is the input.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "decompress.h"
 #include "extract.h"
 
 static const char *const types[] = {
@@ -24,6 +26,8 @@ static const char *const types[] = {
 	"multipart/form-data; boundary=\"--x y\"",
 	"application/jsonl",
 	"TEXT/JSON",
+	"application/x-sentry-envelope",
+	"application/x-protobuf",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	field_list_init(&l);
 	if (data[1] & 0x80)
 		l.max_fields = 16;
-	struct extract_ctx x = { &l, 1u + (data[1] & 0x1f) };
+	struct extract_ctx x = { .out = &l, .max_depth = 1u + (data[1] & 0x1f),
+				 .max_decoded = data[1] & 0x40 ? 4096 : 0 };
 	const uint8_t *in = data + 2;
 	size_t len = size - 2;
 	switch (data[0] & 7) {
@@ -62,7 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	}
-	if (l.n > l.max_fields || l.bytes > l.max_bytes)
+	size_t budget = x.max_decoded ? x.max_decoded : DECOMP_DEFAULT_MAX_OUT;
+	if (l.n > l.max_fields || l.bytes > l.max_bytes || x.decoded > budget ||
+	    (unsigned)x.stats.body >= EXTRACT_OPAQUE_COUNT)
 		__builtin_trap();
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].value[l.v[i].value_len] != 0 || !l.v[i].path || !l.v[i].key)

@@ -10,7 +10,7 @@ import brotli
 
 from pcapgen import (
     Capture, TCPConn, http_request, http_response, request_fields, jparse, flatten_json,
-    parse_pairs, prng, Num,
+    parse_pairs, prng, opaque, Num,
 )
 
 HOST = "api.example.com"
@@ -35,9 +35,10 @@ def json_fields(body):
 
 def req(c, method, uri, body=b"", headers=(), sizes=None, body_fields=None, note="",
         host=HOST, raw_body=None, version="HTTP/1.1", missing=(), decoded_body=None,
-        mobile=True, notes=None):
+        mobile=True, notes=None, query_fields=None):
     """Send one request (client side) and record it.  body_fields None =>
-    derived from the body when the content type is JSON / form."""
+    derived from the body when the content type is JSON / form; query_fields
+    None => the query string's pairs as they are."""
     data, hl = http_request(method, uri, host, headers, body, raw_body=raw_body,
                             version=version, mobile=mobile)
     if body_fields is None:
@@ -51,9 +52,12 @@ def req(c, method, uri, body=b"", headers=(), sizes=None, body_fields=None, note
         else:
             raise ValueError("give body_fields for " + ct)
     st, en, frames = c.send("c", data, sizes, missing=missing, notes=notes)
+    fields = None
+    if query_fields is not None:
+        fields = query_fields + request_fields(uri.split("?")[0], hl, body_fields)
     c.request(st, en, method, uri, host, hl, body_fields, note=note,
               decoded_body=decoded_body if decoded_body is not None else body,
-              hdr_end=st + hdr_len(data))
+              hdr_end=st + hdr_len(data), fields=fields)
     return st, en, frames, data
 
 
@@ -505,6 +509,94 @@ def nested():
     return cap
 
 
+def wrapped():
+    cap = Capture("http/wrapped.pcap")
+    c = conn(cap, 43012)
+    c.handshake()
+
+    def gz(b):
+        return gzip.compress(b, compresslevel=9, mtime=0)
+
+    def raw_deflate(b):
+        o = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return o.compress(b) + o.flush()
+
+    def compact(o):
+        return json.dumps(o, separators=(",", ":"), ensure_ascii=False).encode()
+
+    form_ct = ("Content-Type", "application/x-www-form-urlencoded")
+    # 1 Sensors Data flush: data_list=base64(gzip(JSON array of events))&gzip=1&crc=...
+    events = [{"type": "track", "event": "$AppStart", "time": 1700000000123, "distinct_id": "3f9c2a7e51b04d68",
+               "properties": {"$model": "22081212C", "$device_id": "3f9c2a7e51b04d68", "$latitude": 39908722}},
+              {"type": "track", "event": "$AppClick", "time": 1700000000456, "distinct_id": "3f9c2a7e51b04d68",
+               "properties": {"$element_id": "btn_buy", "price": Num("299.0")}}]
+    ev_json = json.dumps(events, separators=(",", ":")).replace('"299.0"', "299.0").encode()
+    data_list = base64.b64encode(gz(ev_json)).decode()
+    b1 = ("data_list=%s&gzip=1&crc=-1702390547" % urllib.parse.quote(data_list, safe="")).encode()
+    f1 = (flatten_json(jparse(ev_json.decode()), "body.data_list{base64}{gzip}{json}")
+          + [("body.gzip", "1"), ("body.crc", "-1702390547")])
+    req(c, "POST", "/sa?project=production", b1, [form_ct], body_fields=f1,
+        note="Sensors Data style flush: `data_list` is base64 (percent-encoded in the form) of "
+             "gzip (mtime 0, level 9) of the JSON array `%s`" % ev_json.decode())
+    resp(c)
+    # 2 a JSON string holding a form holding base64 JSON
+    inner = compact({"imei": "864512034567891", "oaid": "a1b2c3d4-e5f6-4789-abcd-ef0123456789"})
+    payload = "uid=42&ext=%s" % base64.b64encode(inner).decode()
+    b2 = compact({"payload": payload, "v": 2})
+    f2 = ([("body.payload{form}.uid", "42")]
+          + flatten_json(jparse(inner.decode()), "body.payload{form}.ext{base64}{json}")
+          + [("body.v", Num("2"))])
+    req(c, "POST", "/v1/wrapped/form-in-json", b2, [JSON_CT], body_fields=f2,
+        note="`payload` is the form `%s`; its `ext` is base64 of `%s`" % (payload, inner.decode()))
+    resp(c)
+    # 3 an event batch
+    batch = {"batch": [{"event": "view", "properties": {"device_id": "d-%d" % i, "page": "p%d" % i}}
+                       for i in range(4)], "sent_at": 1700000000}
+    b3 = compact(batch)
+    req(c, "POST", "/v1/batch", b3, [JSON_CT], note="a batch of four events, each with its properties")
+    resp(c)
+    # 4 base64url gzip JSON in a query parameter
+    qjs = compact({"uid": "u_20873311", "lat": Num("31.2304")}).replace(b'"31.2304"', b"31.2304")
+    qv = base64.urlsafe_b64encode(gz(qjs)).decode().rstrip("=")
+    uri4 = "/v1/t.gif?d=%s&v=1" % qv
+    req(c, "GET", uri4,
+        query_fields=flatten_json(jparse(qjs.decode()), "query.d{base64}{gzip}{json}") + [("query.v", "1")],
+        note="`d` is base64url without padding of gzip of `%s`" % qjs.decode())
+    resp(c)
+    # 5 a text body: base64 of raw deflate of JSON
+    b5js = compact({"oaid": "a1b2c3d4-e5f6-4789-abcd-ef0123456789", "android_id": "3f9c2a7e51b04d68"})
+    b5 = base64.b64encode(raw_deflate(b5js)) + b"\n"
+    req(c, "POST", "/v1/wrapped/text", b5, [("Content-Type", "text/plain")],
+        body_fields=flatten_json(jparse(b5js.decode()), "body{base64}{deflate}{json}"),
+        note="text/plain body: base64 of raw deflate (no zlib header) of `%s`" % b5js.decode())
+    resp(c)
+    # 6 protobuf: not decoded, counted as protobuf
+    pb = b"\x0a\x10" + b"3f9c2a7e51b04d68" + b"\x10\x96\x01" + b"\x1a\x09" + b"22081212C"
+    req(c, "POST", "/v1/pb", pb, [("Content-Type", "application/x-protobuf")], body_fields=[],
+        note="protobuf body (fields 1: string, 2: varint 150, 3: string); not decoded")
+    resp(c)
+    # 7 ciphertext: not decoded, counted as encrypted_or_binary
+    ct = opaque("wrapped-ciphertext", 512)
+    req(c, "POST", "/v1/enc", ct, [("Content-Type", "application/octet-stream")], body_fields=[],
+        note="512 pseudo-random bytes (ciphertext); not decoded")
+    resp(c)
+    c.close()
+    cap.desc = ("One keep-alive connection, seven requests whose payloads are wrapped the way SDKs "
+                "send them, each answered with `{\"code\":0}`:\n\n"
+                "1. POST /sa?project=production, form: `data_list` = base64 of gzip of a JSON array "
+                "of two events (Sensors Data), `gzip=1`, `crc`.\n"
+                "2. POST /v1/wrapped/form-in-json, JSON: `payload` is a form whose `ext` is base64 "
+                "of JSON.\n"
+                "3. POST /v1/batch, JSON: `batch` of four events with `properties.device_id`.\n"
+                "4. GET /v1/t.gif?d=...&v=1: `d` is base64url (no padding) of gzip of JSON.\n"
+                "5. POST /v1/wrapped/text, text/plain: base64 of raw deflate of JSON.\n"
+                "6. POST /v1/pb, application/x-protobuf, %d bytes: not decoded.\n"
+                "7. POST /v1/enc, application/octet-stream, 512 pseudo-random bytes: not "
+                "decoded.\n\nFields of wrapped values are named with one tag per layer "
+                "(`{base64}{gzip}{json}`).\n\n%s" % (len(pb), COMMON))
+    return cap
+
+
 def utf8():
     cap = Capture("http/utf8.pcap")
     c = conn(cap, 43010)
@@ -639,4 +731,4 @@ def special():
 
 def all_caps():
     return [split_header(), many_segments(), out_of_order(), gap(), pipelined(), chunked(),
-            encodings(), content_types(), nested(), utf8(), midstream(), special()]
+            encodings(), content_types(), nested(), wrapped(), utf8(), midstream(), special()]
