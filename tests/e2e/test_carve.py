@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import CAPTURES, Tap, eq, run  # noqa: E402
 
 t = Tap()
-DEMO = os.path.join(CAPTURES, "demo")
+DEMO = os.path.join(CAPTURES, "demo", "old-user")
 PCAP = os.path.join(DEMO, "lingoup-first-login.pcap")
 PROFILE = os.path.join(DEMO, "lingoup.yaml")
 TSHARK = shutil.which("tshark")

@@ -6,8 +6,9 @@ Every finding type is checked where it must be raised and where it must not;
 consent comes from profile rules (with a body value) and from --consent-at /
 --withdraw-at; phases are ordered by time across captures; canaries are found
 in each derived form; profile errors are `file:line:` usage errors; and the
-demo's findings are checked against what captures/demo/README.md says an
-auditor should raise (see demo_expected()).
+old-user demo's findings are checked against what captures/demo/old-user/README.md says an
+auditor should raise (see demo_expected()), and so are the new-user demo's
+(captures/demo/new-user/README.md).
 
 The cases under "engine bugs found while writing these tests" check the
 fixes for those bugs."""
@@ -25,9 +26,11 @@ from tap import CAPTURES, TOP_SRCDIR, Tap, eq, report, run  # noqa: E402
 
 t = Tap()
 POL = os.path.join(CAPTURES, "test", "policy")
-DEMO = os.path.join(CAPTURES, "demo")
+DEMO = os.path.join(CAPTURES, "demo", "old-user")        # the old-user flow
+DEMO_NEW = os.path.join(CAPTURES, "demo", "new-user")    # the new-user flow
 TYPES = ["pre_consent", "pre_consent_contact", "undisclosed_recipient", "undisclosed_category",
-         "sensitive_pi", "cleartext_pi", "after_withdrawal"]
+         "sensitive_pi", "cleartext_pi", "cleartext_credential", "after_withdrawal", "forced_collection",
+         "bundled_consent"]
 
 
 def p(name):
@@ -434,10 +437,10 @@ CATEGORY_IDS = set(re.findall(r"\bid: ([a-z_]+\.[a-z_0-9]+)",
                               open(os.path.join(TOP_SRCDIR, "signatures", "categories.yaml")).read()))
 
 
-def demo_readme():
-    """What captures/demo/README.md says an auditor should raise:
+def demo_readme(demo=DEMO):
+    """What a demo's README.md says an auditor should raise:
     {(type, frame): (host, categories or None)} and {frame: phase}."""
-    text = open(os.path.join(DEMO, "README.md"), encoding="utf-8").read()
+    text = open(os.path.join(demo, "README.md"), encoding="utf-8").read()
     want, ph = {}, {}
     http = text.split("## HTTP requests")[1].split("\n## ")[0]
     for line in http.splitlines():
@@ -452,7 +455,7 @@ def demo_readme():
                 listed = (m.group(2) or "").split("\u2014")[0]  # what follows a dash explains
                 cats = [c for c in re.findall(r"[a-z_]+\.[a-z_0-9]+", listed) if c in CATEGORY_IDS]
                 want[(m.group(1), frame)] = (host, cats or None)
-    tls = text.split("## TLS connections")[1].split("\n## ")[0]
+    tls = text.split("## TLS connections")[1].split("\n## ")[0] if "## TLS connections" in text else ""
     for line in tls.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) != 7 or not cells[0].startswith("`"):
@@ -473,9 +476,7 @@ def demo_expected():
     return want, ph
 
 
-with t.case("demo: captures/demo/README.md's findings are exactly the report's"):
-    rep = audit("--profile", os.path.join(DEMO, "lingoup.yaml"), DEMO)
-    want, _ = demo_expected()
+def check_demo(rep, want):
     got = {(f["type"], f["frame"]): f for f in rep["findings"]}
     eq(len(got), len(rep["findings"]), "one finding per (type, frame)")
     eq(sorted(got), sorted(want), "(type, frame) of the findings")
@@ -484,21 +485,86 @@ with t.case("demo: captures/demo/README.md's findings are exactly the report's")
         if cats is not None:
             eq(sorted(got[key]["categories"]), sorted(cats), f"{key} categories")
 
-with t.case("demo: consent at frame 38 and withdrawal at 99 by the profile rules; the phases of the README"):
+
+# the consent request is the last one before consent, the withdrawal request the last after consent
+PHASE_NAME = {"before consent": "before_consent", "after consent": "after_consent",
+              "after withdrawal": "after_withdrawal", "consent event": "before_consent",
+              "withdrawal event": "after_consent"}
+
+
+with t.case("demo (old user): captures/demo/old-user/README.md's findings are exactly the report's"):
+    rep = audit("--profile", os.path.join(DEMO, "lingoup.yaml"), DEMO)
+    check_demo(rep, demo_expected()[0])
+
+with t.case("demo (old user): consent at frame 38 and withdrawal at 99 by the profile rules, the mandatory "
+            "first-login step ends at the home screen's first request (41); the phases of the README"):
     rep = audit("--profile", os.path.join(DEMO, "lingoup.yaml"), DEMO)
     eq(events(rep), [("consent", "2024-03-12T08:00:52.064000Z", 0, 38, "rule:privacy-agree"),
+                     ("mandatory_end", "2024-03-12T08:00:52.911000Z", 0, 41, "rule:home"),
                      ("withdrawal", "2024-03-12T08:02:10.491540Z", 0, 99, "rule:privacy-revoke")], "events")
+    eq([(w["start"], w["end"]["frame"]) for w in rep["consent"]["mandatory_windows"]], [(None, 41)], "window")
     _, ph = demo_readme()
-    # the consent request is the last one before consent, the withdrawal request the last after consent
-    name = {"before consent": "before_consent", "after consent": "after_consent",
-            "after withdrawal": "after_withdrawal", "consent event": "before_consent",
-            "withdrawal event": "after_consent"}
     eq([(tx["frame"], tx["phase"]) for tx in rep["transmissions"]],
-       [(fr, name[v]) for fr, v in sorted(ph.items())], "phases")
+       [(fr, PHASE_NAME[v]) for fr, v in sorted(ph.items())], "phases")
     eq({r["host"]: (r["relation"], r["disclosed"]) for r in rep["recipients"]},
        {"ads.tracker.example": ("unknown", False), "api.lingoread.cn": ("affiliate", False),
         "api.lingoup.cn": ("first_party", False), "log.umeng.com": ("third_party", True),
         "sdk.push.example": ("third_party", True)}, "recipients")
+
+NEW_PROFILE = os.path.join(DEMO_NEW, "lingoup-new-user.yaml")
+
+with t.case("demo (new user): captures/demo/new-user/README.md's findings are exactly the report's"):
+    rep = audit("--profile", NEW_PROFILE, DEMO_NEW)
+    want, _ = demo_readme(DEMO_NEW)
+    check_demo(rep, want)
+    eq(sorted({k[0] for k in want}), ["bundled_consent", "cleartext_pi", "forced_collection", "undisclosed_category",
+                                      "undisclosed_recipient"], "the README's finding types")
+
+with t.case("demo (new user): consent at frame 9, the mandatory step from the questionnaire (12) to the home screen "
+            "(38) by the profile rules; bundled_consent at the consent lists the four forced requests"):
+    rep = audit("--profile", NEW_PROFILE, DEMO_NEW)
+    eq(events(rep), [("consent", "2024-03-19T09:30:06.418000Z", 0, 9, "rule:privacy-agree"),
+                     ("mandatory_start", "2024-03-19T09:30:08.905000Z", 0, 12, "rule:questionnaire-start"),
+                     ("mandatory_end", "2024-03-19T09:30:30.512000Z", 0, 38, "rule:home")], "events")
+    eq([(w["start"]["frame"], w["end"]["frame"]) for w in rep["consent"]["mandatory_windows"]], [(12, 38)], "window")
+    b = [f for f in rep["findings"] if f["type"] == "bundled_consent"]
+    eq([(f["frame"], f["frames"], f["categories"]) for f in b],
+       [(9, [15, 18, 32, 35], ["identity.name", "profile.occupation", "profile.learning_goal",
+                               "profile.language_level"])], "bundled_consent")
+    eq([(f["frame"], f["categories"]) for f in rep["findings"] if f["type"] == "forced_collection"],
+       [(15, ["profile.occupation"]), (18, ["profile.learning_goal"]), (32, ["profile.language_level"]),
+        (35, ["identity.name"])], "forced_collection: not the phone (necessary), not Umeng (frame 26, an SDK)")
+    _, ph = demo_readme(DEMO_NEW)
+    eq([(tx["frame"], tx["phase"]) for tx in rep["transmissions"]],
+       [(fr, PHASE_NAME[v]) for fr, v in sorted(ph.items())], "phases")
+    eq({r["host"]: (r["relation"], r["disclosed"]) for r in rep["recipients"]},
+       {"api.lingoread.cn": ("affiliate", False), "api.lingoup.cn": ("first_party", False),
+        "log.umeng.com": ("third_party", True)}, "recipients")
+
+with t.case("demo: the two flows are separate runs (each directory one input, its own device and timeline)"):
+    for d, prof in ((DEMO, os.path.join(DEMO, "lingoup.yaml")), (DEMO_NEW, NEW_PROFILE)):
+        rep = audit("--profile", prof, d)
+        eq(len(rep["inputs"]), 1, d)
+
+with t.case("README.md: the two demo tables (type, severity, frames) are the reports' findings"):
+    text = open(os.path.join(TOP_SRCDIR, "README.md"), encoding="utf-8").read()
+    tables, cur = [], None
+    for line in text.splitlines():
+        if line.startswith("| type | severity | where | what |"):
+            cur = {}
+            tables.append(cur)
+        elif cur is not None and line.startswith("| ") and not line.startswith("|---"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            cur[cells[0]] = (cells[1], [int(x) for x in re.findall(r"\d+", cells[2].split("(")[0])])
+        elif not line.startswith("|"):
+            cur = None
+    eq(len(tables), 2, "two demo tables")
+    for table, (prof, d) in zip(tables, ((os.path.join(DEMO, "lingoup.yaml"), DEMO), (NEW_PROFILE, DEMO_NEW))):
+        rep = audit("--profile", prof, d)
+        got = {}
+        for f in rep["findings"]:
+            got.setdefault(f["type"], (f["severity"], []))[1].append(f["frame"])
+        eq(table, got, d)
 
 # ---------------------------------------------------------------------------
 # engine bugs found while writing these tests, now fixed

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import CAPTURES, Tap, eq, run  # noqa: E402
 
 t = Tap()
-DEMO = os.path.join(CAPTURES, "demo")
+DEMO = os.path.join(CAPTURES, "demo", "old-user")
 CASES = [
     ("demo with its profile", ["--profile", os.path.join(DEMO, "lingoup.yaml"), DEMO]),
     ("policy timeline", ["--profile", os.path.join(CAPTURES, "test", "policy", "base.yaml"),

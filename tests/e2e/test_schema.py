@@ -20,12 +20,24 @@ schema = json.load(open(os.path.join(TOP_SRCDIR, "docs", "report.schema.json")))
 validator = jsonschema.Draft202012Validator(schema)
 
 inputs = sorted(glob.glob(os.path.join(CAPTURES, "**", "*.pcap*"), recursive=True))
-demo = os.path.join(CAPTURES, "demo")
+old = os.path.join(CAPTURES, "demo", "old-user")
+new = os.path.join(CAPTURES, "demo", "new-user")
+find = os.path.join(CAPTURES, "test", "findings")
 # a capture with a key log beside it is read with it, so decrypted and
 # failed TLS flows are validated too
 runs = [(["--keylog", os.path.splitext(p)[0] + ".keys"] if os.path.exists(os.path.splitext(p)[0] + ".keys") else [])
-        + [p] for p in inputs] + [[os.path.join(CAPTURES, "test", "batch")], [demo],
-                               ["--profile", os.path.join(demo, "lingoup.yaml"), "--withdraw-at", "frame:60", demo]]
+        + [p] for p in inputs] + [[os.path.join(CAPTURES, "test", "batch")], [old],
+                               ["--profile", os.path.join(old, "lingoup.yaml"), "--withdraw-at", "frame:60", old],
+                               ["--profile", os.path.join(new, "lingoup-new-user.yaml"), new],
+                               # every finding type, credentials, devices, filters and mandatory windows
+                               ["--profile", os.path.join(find, "credentials.yaml"), "-f", "tcp",
+                                os.path.join(find, "credentials.pcap")],
+                               ["--profile", os.path.join(find, "lan.yaml"), "--device", "192.168.1.50",
+                                os.path.join(find, "lan.pcap")],
+                               ["--profile", os.path.join(find, "mandatory-rules.yaml"),
+                                os.path.join(find, "newuser.pcap")],
+                               ["--profile", os.path.join(find, "mandatory.yaml"), "--mandatory-until", "frame:84",
+                                os.path.join(find, "newuser-marks.pcapng")]]
 for args in runs:
     name = os.path.relpath(args[-1], CAPTURES) + (" with a profile" if "--profile" in args else "")
     with t.case(f"{name}: the report (masked and revealed, proportional and full) validates"):

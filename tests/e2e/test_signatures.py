@@ -111,7 +111,7 @@ with t.case("labelled corpus: precision and recall at least 0.97"):
     assert precision >= 0.97 and recall >= 0.97, f"precision {precision:.3f}, recall {recall:.3f}"
 
 with t.case("report: signatures hash, field classification, flow organization"):
-    rep = report("--reveal-values", os.path.join(CAPTURES, "demo"), check_rc=None)
+    rep = report("--reveal-values", os.path.join(CAPTURES, "demo", "old-user"), check_rc=None)
     rc, out, _ = run("signatures", "check", SIGS, check_rc=0)
     sha = out.decode().strip().split("sha256 ")[1]
     eq(rep["tool"]["signatures_sha256"], sha, "tool.signatures_sha256")

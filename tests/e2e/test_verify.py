@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import CAPTURES, TOP_SRCDIR, Tap, eq, run  # noqa: E402
 
 t = Tap()
-DEMO = os.path.join(CAPTURES, "demo")
+DEMO = os.path.join(CAPTURES, "demo", "old-user")
 PROFILE = os.path.join(DEMO, "lingoup.yaml")
 PCAP = os.path.join(DEMO, "lingoup-first-login.pcap")
 
@@ -187,6 +187,17 @@ with t.case("summary: first and last packet time, span, and a warning when the c
         eq(rep["inputs"][0]["time_backwards"], {"frames": 1, "first_frame": 2}, "time_backwards")
         eq(rep["summary"]["warnings"], ["back.pcap: time goes backwards at 1 frames, first at frame 2"], "warning")
 
+with tempfile.TemporaryDirectory() as d:
+    with t.case("verify: the new-user demo (mandatory step from profile rules) is reproduced"):
+        new = os.path.join(CAPTURES, "demo", "new-user")
+        report = os.path.join(d, "n.json")
+        run("replay", "--profile", os.path.join(new, "lingoup-new-user.yaml"), "-o", report, new, check_rc=1)
+        rep = json.load(open(report))
+        eq(len(rep["consent"]["mandatory_windows"]), 1, "one window")
+        rc, out, err = run("verify", report, check_rc=0)
+        eq(out.decode().strip(), f"reproduced: 1 input with the same SHA-256, {len(rep['findings'])} identical findings",
+           "verify output")
+
 with t.case("text and Markdown reports list the findings with their evidence"):
     rc, out, _ = run("replay", "--profile", PROFILE, "--format", "text", DEMO, check_rc=1)
     text = out.decode()
@@ -203,6 +214,7 @@ with t.case("text and Markdown reports list the findings with their evidence"):
     assert "- In Wireshark: `frame.number == 52`" in md, md
     # the findings as one real table per type, with time, host, organization and legal basis
     assert "### undisclosed_recipient (high, 2)" in md, md
+    assert "### forced_collection (high, 2)" in md, md
     assert "| %d | 2024-03-12T08:00:53.678540Z | api.lingoread.cn | LingoUp Reading |" % n in md, md
     assert "PIPL art. 17; PIPL art. 23; GB/T 35273-2020 9.2 |" in md, md
 

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sigs) {
 		if (!(sigs = signatures_load(PA_SRCDIR "/signatures", NULL, NULL)))
 			abort(); /* the shipped set must load */
-		if (!(prof = profile_load(PA_SRCDIR "/captures/demo/lingoup.yaml", sigs, NULL, NULL)))
+		if (!(prof = profile_load(PA_SRCDIR "/captures/demo/old-user/lingoup.yaml", sigs, NULL, NULL)))
 			abort();
 		devnull = fopen("/dev/null", "w");
 	}

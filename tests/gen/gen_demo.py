@@ -1,11 +1,13 @@
-"""Generator for privaudit's bundled DEMO capture (captures/demo/).
+"""Generator for privaudit's first DEMO capture, the old-user flow
+(captures/demo/old-user/; the new-user flow is gen_demo_new_user.py, which
+reuses the building blocks here).
 
-usage: gen_demo.py [--verify] [OUTDIR]      (OUTDIR default: <repo>/captures/demo)
+usage: gen_demo.py [--verify] [OUTDIR]      (OUTDIR default: <repo>/captures/demo/old-user)
 
 Writes OUTDIR/lingoup-first-login.pcap and OUTDIR/README.md (the README's tables
 are computed from the same bookkeeping that built the packets, so frame numbers
-always match).  captures/demo/lingoup.yaml, the app profile, is hand-written
-and not touched here.  With --verify the written capture is cross-checked with
+always match).  captures/demo/old-user/lingoup.yaml, the app profile, is
+hand-written and not touched here.  With --verify the written capture is cross-checked with
 tshark (request frames, hosts, URIs, SNIs, DNS answers, decompressed gzip
 bodies) and with an independent scapy reassembly (every body parses, every
 gzip body decodes, canaries are where the README says they are).
@@ -101,15 +103,16 @@ class DemoCapture(Capture):
     packet arrives RTT later; any other packet follows the previous one after
     LOCAL_NS.  at(seconds) moves the clock forward to start a new scene."""
 
-    def __init__(self):
-        super().__init__(PCAP_NAME, LINKTYPE_ETHERNET, "pcap", nano=False,
-                         t0_ns=T0_NS, step_ns=0)
+    def __init__(self, name=PCAP_NAME, t0_ns=T0_NS):
+        super().__init__(name, LINKTYPE_ETHERNET, "pcap", nano=False,
+                         t0_ns=t0_ns, step_ns=0)
+        self.t0_ns = t0_ns
         self.last_ts = None
         self.last_out = True
-        self.jump = T0_NS
+        self.jump = t0_ns
 
     def at(self, sec):
-        ns = T0_NS + int(round(sec * 1e9))
+        ns = self.t0_ns + int(round(sec * 1e9))
         assert self.last_ts is None or ns > self.last_ts, (sec, self.last_ts)
         self.jump = ns
 
@@ -208,7 +211,7 @@ def exchange(cap, c, method, uri, headers=(), body=b"", plain=None, resp_body=b'
     rs, re_, rframes = c.send("s", rdata)
     c.pkt("c", "A")    # client ACKs the response
     carrying, done = c.coverage("c", st, en)
-    entry = {"method": method, "uri": uri, "host": host, "ip": c.ep["s"][0],
+    entry = {"method": method, "uri": uri, "host": host, "ip": c.ep["s"][0], "split": split,
              "cport": c.ep["c"][1], "frames": carrying, "done": done,
              "resp_frame": rframes[-1], "headers": hl, "body": body,
              "plain": plain if plain is not None else body, "ts": cap.frames[done - 1]["ts_ns"],
@@ -324,7 +327,10 @@ def build():
                   "profile.learning_goal (`learning_purpose`), profile.language_level "
                   "(`english_level`), contact.phone (`phone`). Headers and body in two TCP segments.",
              findings="**pre_consent** (identity.name, profile.occupation, profile.learning_goal, "
-                      "profile.language_level, contact.phone); **cleartext_pi**")
+                      "profile.language_level, contact.phone); **cleartext_pi**; **forced_collection** "
+                      "(identity.name, profile.occupation, profile.learning_goal, profile.language_level — "
+                      "a mandatory first-login screen with no skip: the window runs from the start of the run to "
+                      "the home screen's first request; the phone is necessary for the SMS login)")
     cap.at(39.118)
     survey = b"study_goal=%E5%87%BA%E5%9B%BD%E7%95%99%E5%AD%A6&level=B1&age=16"
     exchange(cap, api, "POST", "/v1/onboarding/survey", [("Content-Type", CT_FORM)], survey,
@@ -332,8 +338,9 @@ def build():
              data="profile.learning_goal (`study_goal` = 出国留学, \"study abroad\"), "
                   "profile.language_level (`level` B1), identity.age (`age` 16). Form-urlencoded.",
              findings="**pre_consent** (profile.learning_goal, profile.language_level, identity.age); "
-                      "**cleartext_pi**. Age 16 is NOT under 14, so no sensitive_pi "
-                      "(minor.age_under_14 does not apply): ordinary profile data only")
+                      "**cleartext_pi**; **forced_collection** (identity.age, profile.learning_goal, "
+                      "profile.language_level — the survey is part of the same mandatory step). Age 16 is NOT "
+                      "under 14, so no sensitive_pi (minor.age_under_14 does not apply): ordinary profile data only")
 
     # --- scene 4: the consent event ---
     cap.at(52.064)
@@ -355,7 +362,9 @@ def build():
              data="account.username (`uid` 10086, the user id the first party assigned: returned to it, "
                   "not a collection) and level B1, to the first party",
              findings="**cleartext_pi** (profile.language_level: the level B1 in the query, over plain "
-                      "HTTP; the first party after consent is otherwise fine)")
+                      "HTTP; the first party after consent is otherwise fine). The home screen's first request "
+                      "ends the mandatory step (rule `home`): not forced, and the consent before it is not "
+                      "bundled with the forced screens, which came before it")
     api.close("c")
 
     cap.at(53.640)
@@ -438,12 +447,12 @@ def build():
 # README
 
 
-def canary_requests():
+def canary_requests(canaries=(PHONE, IMEI, NAME)):
     """{canary: [1-based request numbers whose URI or decoded body holds it]}"""
     where = {}
     for i, r in enumerate(REQUESTS, 1):
         blob = r["uri"].encode() + r["plain"]
-        for can in (PHONE, IMEI, NAME):
+        for can in canaries:
             if can.encode("utf-8") in blob:
                 where.setdefault(can, []).append(i)
     return where
@@ -458,15 +467,16 @@ def readme(cap, consent, size):
     L = []
     a = L.append
     nframes = len(cap.frames)
-    a("# privaudit demo capture: LingoUp first login")
+    a("# privaudit demo capture: LingoUp first login (old user)")
     a("")
     a("GENERATED by `tests/gen/make-demo.sh` (`tests/gen/gen_demo.py`) — do not edit by hand; "
       "`lingoup.yaml` (the app profile) is hand-written.")
     a("")
     a("`lingoup-first-login.pcap` (%d frames, %d bytes, classic pcap, microsecond timestamps, "
-      "Ethernet) is what `scripts/quickstart.sh` audits:" % (nframes, size))
+      "Ethernet) is the first of the two captures `scripts/quickstart.sh` audits, each in its own run "
+      "with its own profile (the second, the new-user flow, is in `../new-user/`):" % (nframes, size))
     a("")
-    a("    ./build/privaudit replay --format text captures/demo/")
+    a("    ./build/privaudit replay --profile captures/demo/old-user/lingoup.yaml --format text captures/demo/old-user/")
     a("")
     a("## The story")
     a("")
@@ -475,7 +485,10 @@ def readme(cap, consent, size):
       "no skip button, no privacy-policy consent prompt — and which shared user data with affiliated "
       "apps. Here the app is the fictional **LingoUp** (`com.lingoup.app`, first party "
       "`lingoup.cn`); its affiliate is **LingoUp Reading** (`lingoread.cn`). The profile "
-      "`lingoup.yaml` describes what the privacy policy discloses.")
+      "`lingoup.yaml` describes what the privacy policy discloses, what the basic service needs "
+      "(`necessary`: the phone for the SMS login, the password) and where the mandatory first-login "
+      "step ends: at the home screen's first request, `GET /v1/lessons` (rule `home`, kind "
+      "`mandatory_end`; with no start rule the window runs from the start of the run).")
     a("")
     a("1. **App start, before any consent** (08:00:00–08:00:04): the Umeng analytics SDK resolves "
       "its host as the process starts (08:00:00), records the launch when the first screen appears "
@@ -483,7 +496,7 @@ def readme(cap, consent, size):
       "push SDK opens a TLS connection to `sdk.push.example`.")
     a("2. **First-login screens, before consent** (08:00:24–08:00:39): the mandatory profile form "
       "(name 张三, occupation, learning purpose, English level CET-4, phone) and a survey "
-      "(study goal 出国留学, level B1, age 16).")
+      "(study goal 出国留学, level B1, age 16), with no way to skip them: a mandatory step.")
     a("3. **Consent** (08:00:52): the user finally sees the policy and taps *agree* — "
       "`POST /v1/privacy/agree` `{\"agree\":true,...}`, response 200.")
     a("4. **After consent** (08:00:52–08:00:58): lesson list (first party, fine); a sync of name, "
@@ -532,7 +545,8 @@ def readme(cap, consent, size):
     a("")
     a("*Frame* = the frame that completes the request (what `tshark -o tcp.desegment_tcp_streams:TRUE "
       "-Y http.request` reports). Finding types: pre_consent, pre_consent_contact, "
-      "undisclosed_recipient, undisclosed_category, sensitive_pi, cleartext_pi, after_withdrawal.")
+      "undisclosed_recipient, undisclosed_category, sensitive_pi, cleartext_pi, cleartext_credential, "
+      "after_withdrawal, forced_collection, bundled_consent.")
     a("")
     a("| # | frame | time (UTC) | phase | method | host | uri | personal data | findings an auditor should raise |")
     a("|---|---|---|---|---|---|---|---|---|")
@@ -598,7 +612,7 @@ def readme(cap, consent, size):
     a("")
     a("    tests/gen/make-demo.sh            # rewrites the pcap and this README (byte-identical)")
     a("    tests/gen/make-demo.sh --verify   # ... and cross-checks with tshark and scapy")
-    a("    tshark -r captures/demo/lingoup-first-login.pcap -o tcp.desegment_tcp_streams:TRUE \\")
+    a("    tshark -r captures/demo/old-user/lingoup-first-login.pcap -o tcp.desegment_tcp_streams:TRUE \\")
     a("        -Y http.request -T fields -e frame.number -e http.request.method -e http.host -e http.request.uri")
     a("")
     a("Timestamps start at 2024-03-12T08:00:00Z (epoch %d); within an exchange a server packet "
@@ -613,7 +627,9 @@ def readme(cap, consent, size):
 # verification
 
 
-def verify(path, cap):
+def verify(path, cap, t0=T0, canaries=None):
+    """canaries: {value: [request numbers]} the scapy reassembly must find
+    (default: the old-user flow's)."""
     import subprocess
     ok = True
 
@@ -653,9 +669,9 @@ def verify(path, cap):
     check([x for x in rows if x] == want_r, "tshark http.response frames/codes")
     seg = tshark("-Y", "http.request", "-T", "fields",
                  "-e", "frame.number", "-e", "tcp.segment").split("\n")
-    prof = [r for r in REQUESTS if r["uri"] == "/v1/onboarding/profile"][0]
-    check(any(l.startswith("%d\t" % prof["done"]) and l.split("\t")[1] == ",".join(map(str, prof["frames"]))
-              for l in seg), "profile request reassembled from frames %s" % prof["frames"])
+    for prof in [r for r in REQUESTS if r["split"]]:
+        check(any(l.startswith("%d\t" % prof["done"]) and l.split("\t")[1] == ",".join(map(str, prof["frames"]))
+                  for l in seg), "%s request reassembled from frames %s" % (prof["uri"], prof["frames"]))
     # SNI
     sni = [l.split("\t") for l in tshark("-Y", "tls.handshake.type == 1", "-T", "fields", "-e",
                                          "frame.number", "-e", "tls.handshake.extensions_server_name").splitlines()]
@@ -688,14 +704,15 @@ def verify(path, cap):
                 dec = txt.encode("utf-8")
             check(dec == r["plain"], "tshark decompresses gzip body of frame %d" % r["done"])
     # independent reassembly with scapy
-    check(scapy_check(path), "scapy reassembly: bodies parse, gzip decodes, canaries placed")
-    # HTTP timestamps start at T0
+    check(scapy_check(path, canaries or {PHONE: [2, 6], IMEI: [1, 7, 8], NAME: [2, 6]}),
+          "scapy reassembly: bodies parse, gzip decodes, canaries placed")
+    # HTTP timestamps start at t0
     first = tshark("-c", "1", "-T", "fields", "-e", "frame.time_epoch").strip()
-    check(first.startswith("%d.000000" % T0), "first frame at %s" % first)
+    check(first.startswith("%d.000000" % t0), "first frame at %s" % first)
     return ok
 
 
-def scapy_check(path):
+def scapy_check(path, canaries):
     import logging
     logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
     from scapy.all import rdpcap, TCP, IP, Ether
@@ -731,9 +748,10 @@ def scapy_check(path):
                 json.loads(body.decode("utf-8"))
             msgs.append((lines[0], h["Host"], body))
     want = [("%s %s HTTP/1.1" % (r["method"], r["uri"]), r["host"], r["plain"]) for r in REQUESTS]
-    assert msgs == want, (msgs, want)
-    where = canary_requests()
-    assert where == {PHONE: [2, 6], IMEI: [1, 7, 8], NAME: [2, 6]}, where
+    # streams are read one after the other, requests in capture order: the same multiset
+    assert sorted(msgs) == sorted(want), (msgs, want)
+    where = canary_requests(list(canaries))
+    assert where == canaries, where
     return True
 
 
@@ -745,7 +763,7 @@ def main(argv):
     if argv and argv[0] == "--verify":
         do_verify = True
         argv = argv[1:]
-    out = argv[0] if argv else os.path.join(TOP, "captures", "demo")
+    out = argv[0] if argv else os.path.join(TOP, "captures", "demo", "old-user")
     os.makedirs(out, exist_ok=True)
     cap, consent = build()
     data = cap.file_bytes()
