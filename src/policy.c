@@ -389,6 +389,26 @@ static bool mandatory_before(const struct consent_event *e, uint64_t ts, int inp
 	return policy_event_before(e, ts, input, frame) || (e->ts_ns == ts && e->input == input && e->frame == frame);
 }
 
+/* The earliest (latest: the latest) resolved mark of `kind` at or before the
+ * point (at_or_before) or after it, and after `floor` when there is one. */
+static const struct consent_event *find_mark(const struct policy *p, enum consent_kind kind, bool at_or_before,
+					     bool latest, const struct consent_event *floor, uint64_t ts, int input,
+					     uint64_t frame)
+{
+	const struct consent_event *best = NULL;
+	for (size_t i = 0; i < p->nev; i++) {
+		const struct consent_event *e = &p->ev[i];
+		if (!e->resolved || e->kind != kind || mandatory_before(e, ts, input, frame) != at_or_before)
+			continue;
+		if (floor && !policy_event_before(floor, e->ts_ns, e->input, e->frame))
+			continue;
+		if (!best || (latest ? policy_event_before(best, e->ts_ns, e->input, e->frame)
+				     : policy_event_before(e, best->ts_ns, best->input, best->frame)))
+			best = e;
+	}
+	return best;
+}
+
 /* Inside a window: the latest mandatory mark before the point is a start,
  * or there is none and the next one after it is an end (a window that runs
  * from the start of the run, as a profile rule on the home screen's first
@@ -409,15 +429,12 @@ bool policy_in_window(const struct policy *p, uint64_t ts, int input, uint64_t f
 	}
 	bool inside = before ? before->kind == MANDATORY_START : after && after->kind == MANDATORY_END;
 	if (inside && w) {
-		w->start = before;
-		/* the window ends at the first end mark after the point */
-		w->end = NULL;
-		for (size_t i = 0; i < p->nev; i++) {
-			const struct consent_event *e = &p->ev[i];
-			if (e->resolved && e->kind == MANDATORY_END && !mandatory_before(e, ts, input, frame) &&
-			    (!w->end || policy_event_before(e, w->end->ts_ns, w->end->input, w->end->frame)))
-				w->end = e;
-		}
+		/* a window starts at the first start after the last end before
+		 * the point (a start rule can match every page of one step) and
+		 * ends at the first end after it */
+		const struct consent_event *last_end = find_mark(p, MANDATORY_END, true, true, NULL, ts, input, frame);
+		w->start = find_mark(p, MANDATORY_START, true, false, last_end, ts, input, frame);
+		w->end = find_mark(p, MANDATORY_END, false, false, NULL, ts, input, frame);
 	}
 	return inside;
 }

@@ -98,6 +98,7 @@ struct device_choice {
 	size_t naddrs;
 	uint8_t mac[6];
 	bool has_mac;
+	bool every_local;            /* no Ethernet addresses (a capture on the device): every local client address */
 	uint64_t flows, dns_queries; /* what those addresses originated */
 	uint64_t input_flows;        /* every flow of the input */
 };

@@ -166,21 +166,19 @@ void policy_judge_request(struct policy *p, const struct request *q)
 		window_label(&w, winz, sizeof(winz), true);
 		f = request_finding(q, FIND_FORCED_COLLECTION, c);
 		f.reason = policy_fmt(
-			"%s (%s) collected %s during a mandatory step (%s, %s): the user could not go on without "
+			"%s (%s) collected %s during a mandatory step (%s): the user could not go on without "
 			"handing them over, and the profile does not list them as necessary for the basic service. "
 			"Consent obtained by leaving no alternative is not freely given (PIPL art. 14), and a service "
 			"may not be refused because the user declines processing it does not need (art. 16): as the "
 			"court held of an English-learning app's mandatory first-login questionnaires, profile data "
 			"for personalised recommendations is not necessary to provide the service.",
-			host, org, policy_categories(p, c, names, sizeof(names), false), win,
-			w.start ? w.start->source : w.end ? w.end->source : "mark");
+			host, org, policy_categories(p, c, names, sizeof(names), false), win);
 		f.reason_zh = policy_fmt(
-			"%s（%s，%s）在强制步骤中（%s，来源：%s）收集了%s：用户不提供这些信息便无法继续使用，而档案未将其列为基本"
+			"%s（%s，%s）在强制步骤中（%s）收集了%s：用户不提供这些信息便无法继续使用，而档案未将其列为基本"
 			"业务功能所必需。以不提供替代选项的方式取得的同意并非自愿作出（《个人信息保护法》第十四条），个人信息"
 			"处理者不得以个人不同意处理非必要个人信息为由拒绝提供服务（第十六条）：正如法院在英语学习App案中就其"
 			"首次登录时强制填写的问卷所认定的，用于个性化推荐的画像信息并非提供服务所必需。",
-			host, oname ? oname : host, rel_zh, winz, w.start ? w.start->source : w.end ? w.end->source : "mark",
-			policy_categories(p, c, zh, sizeof(zh), true));
+			host, oname ? oname : host, rel_zh, winz, policy_categories(p, c, zh, sizeof(zh), true));
 		add_finding(p, &f);
 	}
 }
@@ -317,6 +315,15 @@ static void credentials_in_clear(struct policy *p, const struct request **order,
 	}
 }
 
+/* The request at a consent event's point (the one its rule matched), or NULL. */
+static const struct request *request_at(const struct request **order, size_t n, const struct consent_event *ce)
+{
+	for (size_t i = 0; i < n; i++)
+		if (order[i]->input == ce->input && order[i]->frame == ce->frame && order[i]->ts_ns == ce->ts_ns)
+			return order[i];
+	return NULL;
+}
+
 /* A consent whose next personal-data request to the app's side falls in a
  * mandatory window and collects what the service does not need: the
  * consent was the price of entry, bundled with that collection. */
@@ -342,7 +349,9 @@ static void bundled_consents(struct policy *p, const struct request **order, siz
 			struct mandatory_window qw;
 			bool inside = policy_in_window(p, q->ts_ns, q->input, q->frame, &qw);
 			if (first) {
-				if (!inside || !(cats & ~p->service_mask))
+				if (!(cats & ~p->service_mask))
+					continue; /* necessary data alone needs no consent: it neither makes nor breaks a bundle */
+				if (!inside)
 					break; /* what followed the consent was not forced */
 				w = qw;
 				f = request_finding(q, FIND_BUNDLED_CONSENT, 0);
@@ -358,11 +367,18 @@ static void bundled_consents(struct policy *p, const struct request **order, siz
 		}
 		if (first)
 			continue;
-		/* the finding sits at the consent when it has a frame */
+		/* the finding sits at the consent when it has a frame: its request
+		 * when a rule matched one, else no transmission and no flow; a time
+		 * mark leaves it at the first forced request */
 		if (ce->input >= 0) {
+			const struct request *cq = request_at(order, n, ce);
 			f.input = ce->input;
 			f.frame = ce->frame;
 			f.ts_ns = ce->ts_ns;
+			f.tx_seq = cq ? cq->tx_seq : -1;
+			f.flow_id = cq ? cq->flow_id : 0;
+			if (cq)
+				f.host = cq->host;
 		}
 		char names[1024], zh[1024], ev[160], evz[160], win[400], winz[400];
 		policy_event_label(ce, ev, sizeof(ev), false);

@@ -298,6 +298,7 @@ static void choose(struct policy *p, int input, struct candidates *c, struct dev
 		d->has_mac = true;
 		memcpy(d->mac, best->mac, 6);
 	}
+	d->every_local = !d->given && !c->any_mac && is_local(&best->addr);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct candidate *x = &c->v[i];
 		/* the device's addresses: those given; else the best and every

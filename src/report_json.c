@@ -809,6 +809,12 @@ static void write_device(struct jsonw *w, struct audit *a)
 				 "and %llu DNS queries",
 				 (unsigned long long)d[i].flows, (unsigned long long)d[i].input_flows,
 				 (unsigned long long)d[i].dns_queries);
+		else if (d[i].every_local && d[i].naddrs > 1)
+			snprintf(why, sizeof(why), "every local client address, as the input has no Ethernet addresses to tell "
+				 "devices apart (a capture on the device itself): %llu of the input's %llu flows, %llu DNS "
+				 "queries",
+				 (unsigned long long)d[i].flows, (unsigned long long)d[i].input_flows,
+				 (unsigned long long)d[i].dns_queries);
 		else if (d[i].naddrs)
 			snprintf(why, sizeof(why), "the local address that originated the most flows and DNS queries: %llu of "
 				 "the input's %llu flows, %llu DNS queries%s",
@@ -911,7 +917,10 @@ static void write_findings(struct jsonw *w, struct audit *a)
 		else
 			jw_null(w);
 		jw_key(w, "flow");
-		jw_uint(w, f->flow_id);
+		if (f->flow_id)
+			jw_uint(w, f->flow_id);
+		else
+			jw_null(w); /* a bundled_consent at a capture mark */
 		jw_key(w, "input");
 		jw_int(w, f->input);
 		jw_key(w, "frame");

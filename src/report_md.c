@@ -186,7 +186,9 @@ static void details(FILE *out, struct audit *a, const struct finding *fd, size_t
 		fprintf(out, "- %s: %s %d (`%s`), %s ", word(W_EVIDENCE, zh), word(W_INPUT, zh), f->input,
 			a->inputs[f->input].name, word(W_FRAMES, zh));
 		frames_cell(out, f);
-		fprintf(out, ", %s %u, %s %s", word(W_FLOW, zh), f->flow_id, word(W_TIME, zh), ts);
+		if (f->flow_id)
+			fprintf(out, ", %s %u", word(W_FLOW, zh), f->flow_id);
+		fprintf(out, ", %s %s", word(W_TIME, zh), ts);
 		if (f->tx_seq >= 0 && ids)
 			fprintf(out, ", %s %zu", word(W_TRANSMISSION, zh), ids[f->tx_seq]);
 		fprintf(out, "\n- %s:\n", word(W_LEGAL_BASIS, zh));
