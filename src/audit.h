@@ -68,7 +68,9 @@ struct input_record {
 	char *name;        /* base name, for --list-requests */
 	char sha256[65];   /* hex of the file's bytes; "" when unreadable */
 	const char *format; /* "pcap", "pcapng" or NULL */
-	int dlt;
+	int dlt;           /* link type of the first interface */
+	int link_types[8]; /* of the frames read, in order of first appearance */
+	uint8_t nlink_types;
 	uint64_t frames;
 	uint64_t first_ts_ns, last_ts_ns;
 	char *error;       /* NULL, or the one-line reason the input failed */
@@ -103,6 +105,8 @@ struct flow_record {
 	uint64_t packets, bytes;
 	uint64_t tcp_gaps, tcp_gap_bytes;
 	uint64_t requests;
+	uint16_t vlan, vlan_inner;  /* the flow key's VLAN ids (0: none) */
+	const char *encap;    /* interned "vlan 10, gre, erspan 5"; NULL when the first packet had no layer */
 	bool reasm_capped;
 	bool is_tls;         /* the flow began with a TLS ClientHello: */
 	struct flow_tls tls; /* what it said */
@@ -127,6 +131,7 @@ struct audit {
 	struct strtab *names;
 	struct dpi *dpi;
 	struct dns_cache *dns;
+	struct decoder *dec;        /* IP fragment reassembly across packets */
 	struct flow_table *flows;
 	struct input_record *inputs;
 	size_t ninputs;
@@ -144,7 +149,6 @@ struct audit {
 	struct request_line *lines; /* --list-requests lines of the current input */
 	size_t nlines, lines_cap;
 	int cur_input;
-	int cur_dlt;
 };
 
 struct audit *audit_new(const struct audit_options *o);
@@ -154,8 +158,10 @@ void audit_free(struct audit *a);
 int audit_add_input(struct audit *a, const char *path);
 void audit_input_error(struct audit *a, int input, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* dlt: the link type of the input's first interface (inputs[].link_type). */
 void audit_begin_input(struct audit *a, int input, int dlt);
-void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
+/* One frame, of link type dlt (a pcapng's interfaces may differ). */
+void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, int dlt, const uint8_t *data,
 		  uint32_t caplen, uint32_t wirelen);
 /* Ends every flow of the current input (and prints its request lines). */
 void audit_end_input(struct audit *a);

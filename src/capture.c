@@ -1,6 +1,6 @@
 /* \summary: capture sources (see capture.h).
  *
- * libpcap reads the packets.  The file's SHA-256 is computed by a second
+ * frames.c reads the packets (libpcap for pcap).  The file's SHA-256 is computed by a second
  * thread reading the same file, so hashing a large capture overlaps with
  * decoding it instead of adding to it.  Standard input is spooled to a
  * temporary file (hashed on the way) so it can be read like any file.
@@ -24,6 +24,7 @@
 
 #include "audit.h"
 #include "decode.h"
+#include "frames.h"
 #include "keylog.h"
 #include "log.h"
 #include "pcapng_scan.h"
@@ -315,51 +316,43 @@ int capture_replay_file(struct audit *a, const char *path)
 	size_t got = fread(magic, 1, sizeof(magic), fp);
 	rewind(fp);
 	in->format = format_of_magic(magic, got);
-	pcap_t *pc = NULL;
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct frames *src = NULL;
+	char errbuf[PCAP_ERRBUF_SIZE + 128] = "";
+	int fd = fileno(fp);
 	if (got == 0) {
 		fail(a, input, path, "empty file, not a capture");
+		fclose(fp);
 	} else if (!in->format) {
 		fail(a, input, path, "not a pcap or pcapng capture (unknown magic %02x%02x%02x%02x at byte offset 0)",
 		     magic[0], got > 1 ? magic[1] : 0, got > 2 ? magic[2] : 0, got > 3 ? magic[3] : 0);
-	} else if (!(pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf))) {
+		fclose(fp);
+	} else if (!(src = frames_open(fp, in->format, errbuf, sizeof(errbuf)))) {
 		fail(a, input, path, "%s (at byte offset 0)", errbuf);
 	}
-	if (!pc) {
-		fclose(fp);
+	if (!src)
 		goto out;
-	}
-	int fd = fileno(fp);
-	int dlt = pcap_datalink(pc);
+	int dlt = frames_dlt(src);
 	if (!decode_dlt_supported(dlt)) {
 		const char *name = pcap_datalink_val_to_name(dlt);
 		fail(a, input, path, "unsupported link type %d (%s)", dlt, name ? name : "unknown");
-		pcap_close(pc);
+		frames_close(src);
 		goto out;
 	}
 	if (strcmp(in->format, "pcapng") == 0)
 		read_embedded(a, path, fd);
 	audit_begin_input(a, input, dlt);
-	struct pcap_pkthdr *hdr;
-	const u_char *data;
+	struct frame f;
 	uint64_t frame = 0;
-	long offset = 24; /* classic pcap: global header, then 16-byte record headers */
 	int r;
-	while ((r = pcap_next_ex(pc, &hdr, &data)) == 1) {
-		frame++;
-		uint64_t ts = (uint64_t)hdr->ts.tv_sec * 1000000000ULL + (uint64_t)hdr->ts.tv_usec;
-		audit_packet(a, frame, ts, data, hdr->caplen, hdr->len);
-		offset += 16 + (long)hdr->caplen;
-	}
-	if (r == PCAP_ERROR) {
-		long at = strcmp(in->format, "pcapng") == 0 ? (long)pcapng_packet_offset(fd, frame + 1) : offset;
-		fail(a, input, path, "%s (at frame %llu / byte offset %ld)", pcap_geterr(pc),
-		     (unsigned long long)frame + 1, at);
-	} else {
+	while ((r = frames_next(src, &f)) == 1)
+		audit_packet(a, ++frame, f.ts_ns, f.dlt, f.data, f.caplen, f.wirelen);
+	if (r < 0)
+		fail(a, input, path, "%s (at frame %llu / byte offset %llu)", frames_error(src),
+		     (unsigned long long)frame + 1, (unsigned long long)frames_error_offset(src));
+	else
 		rc = 0;
-	}
 	audit_end_input(a);
-	pcap_close(pc);
+	frames_close(src);
 out:
 	if (hasher.fd >= 0 || hasher.started)
 		hasher_finish(&hasher, in->sha256);

@@ -50,6 +50,7 @@ struct flow {
 	bool l7_off;                 /* the session let the flow go */
 	bool live_judged;            /* live capture: judged as a contact once it was named */
 	const char *host;            /* interned; NULL until known */
+	const char *encap;           /* interned layers of the first packet (decode_layers_str); NULL: none */
 	uint8_t host_source;         /* enum host_source in audit.h */
 	void *l7;                    /* the pipeline's per-flow state (reassembly, parsers) */
 	size_t mem;                  /* bytes accounted to this flow beyond sizeof(struct flow) */

@@ -45,12 +45,7 @@ static const uint8_t *reader_at(struct reader *r, uint64_t at, size_t n)
 struct section {
 	bool swap;
 	uint32_t nifaces;
-	struct {
-		uint64_t units;   /* timestamp units per second */
-		bool pow2;        /* units is 2^tsresol */
-		uint8_t resol;
-		int64_t offset_s; /* if_tsoffset */
-	} ifaces[MAX_INTERFACES];
+	struct pcapng_tsfmt ifaces[MAX_INTERFACES];
 };
 
 static uint32_t get32(const uint8_t *p, bool swap)
@@ -86,49 +81,54 @@ static bool next_option(struct cursor *c, bool swap, struct option *o)
 	return o->value && cur_skip(c, (4 - o->len % 4) % 4);
 }
 
-static void read_idb(struct section *s, const uint8_t *body, size_t len)
+void pcapng_tsfmt_read(struct pcapng_tsfmt *t, const uint8_t *opts, size_t len, bool swap)
 {
-	if (s->nifaces == MAX_INTERFACES)
-		return;
-	uint32_t i = s->nifaces++;
-	s->ifaces[i].units = 1000000; /* default: microseconds */
-	s->ifaces[i].pow2 = false;
-	s->ifaces[i].resol = 6;
-	s->ifaces[i].offset_s = 0;
-	struct cursor c = cur_make(body, len);
-	if (!cur_skip(&c, 8))
-		return;
+	t->units = 1000000; /* default: microseconds */
+	t->pow2 = false;
+	t->offset_s = 0;
+	struct cursor c = cur_make(opts, len);
 	struct option o;
-	while (next_option(&c, s->swap, &o)) {
+	while (next_option(&c, swap, &o)) {
 		if (o.code == 9 && o.len == 1) { /* if_tsresol */
 			uint8_t v = o.value[0];
 			bool pow2 = v & 0x80;
 			uint8_t e = v & 0x7f;
 			if ((pow2 && e > 63) || (!pow2 && e > 19))
-				continue; /* unusable; libpcap refuses such files anyway */
-			s->ifaces[i].pow2 = pow2;
-			s->ifaces[i].resol = e;
+				continue; /* unusable: keep microseconds */
+			t->pow2 = pow2;
 			uint64_t u = 1;
 			for (uint8_t k = 0; k < e; k++)
 				u = pow2 ? u * 2 : u * 10;
-			s->ifaces[i].units = u;
+			t->units = u;
 		} else if (o.code == 14 && o.len == 8) { /* if_tsoffset, seconds */
 			uint64_t v;
 			memcpy(&v, o.value, 8);
-			s->ifaces[i].offset_s = (int64_t)(s->swap ? __builtin_bswap64(v) : v);
+			t->offset_s = (int64_t)(swap ? __builtin_bswap64(v) : v);
 		}
 	}
 }
 
-static uint64_t to_ns(const struct section *s, uint32_t iface, uint64_t ts)
+uint64_t pcapng_ts_to_ns(const struct pcapng_tsfmt *t, uint64_t ts)
 {
-	uint64_t units = s->ifaces[iface].units;
+	uint64_t units = t->units;
 	uint64_t sec = ts / units, frac = ts % units;
 	/* frac < units <= 2^63, so scale the fraction without overflowing */
-	uint64_t ns = s->ifaces[iface].pow2 || units > 1000000000u
-			      ? (uint64_t)((unsigned __int128)frac * 1000000000u / units)
-			      : frac * (1000000000u / units);
-	return (uint64_t)((int64_t)sec + s->ifaces[iface].offset_s) * 1000000000u + ns;
+	uint64_t ns = t->pow2 || units > 1000000000u ? (uint64_t)((unsigned __int128)frac * 1000000000u / units)
+						     : frac * (1000000000u / units);
+	return (uint64_t)((int64_t)sec + t->offset_s) * 1000000000u + ns;
+}
+
+static void read_idb(struct section *s, const uint8_t *body, size_t len)
+{
+	if (s->nifaces == MAX_INTERFACES)
+		return;
+	struct pcapng_tsfmt *t = &s->ifaces[s->nifaces++];
+	pcapng_tsfmt_read(t, len >= 8 ? body + 8 : body, len >= 8 ? len - 8 : 0, s->swap);
+}
+
+static uint64_t to_ns(const struct section *s, uint32_t iface, uint64_t ts)
+{
+	return pcapng_ts_to_ns(&s->ifaces[iface], ts);
 }
 
 static void read_isb(const struct section *s, const uint8_t *body, size_t len, uint64_t at,

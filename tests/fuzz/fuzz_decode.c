@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *frame = malloc(n ? n : 1); /* exact size: ASan sees any over-read */
 	memcpy(frame, data + 1, n);
 	struct packet p = { .data = frame, .caplen = (uint32_t)n, .wirelen = (uint32_t)n + (data[0] & 0x80) };
-	if (decode_packet(dlt, &p) == DECODE_OK && p.payload_len &&
+	if (decode_packet(NULL, dlt, &p) == DECODE_OK && p.payload_len &&
 	    (p.payload < frame || p.payload + p.payload_len > frame + n))
 		abort();
 	free(frame);

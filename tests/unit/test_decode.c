@@ -48,7 +48,7 @@ static enum decode_status run(int dlt, const uint8_t *data, size_t caplen, size_
 	p->data = copy;
 	p->caplen = (uint32_t)caplen;
 	p->wirelen = (uint32_t)wirelen;
-	enum decode_status st = decode_packet(dlt, p);
+	enum decode_status st = decode_packet(NULL, dlt, p);
 	/* payload pointers must lie inside the copy */
 	if (p->payload)
 		assert_true(p->payload >= copy && p->payload + p->payload_len <= copy + caplen);
