@@ -319,6 +319,7 @@ int capture_replay_file(struct audit *a, const char *path)
 	struct frames *src = NULL;
 	char errbuf[PCAP_ERRBUF_SIZE + 128] = "";
 	int fd = fileno(fp);
+	uint64_t at = 0;
 	if (got == 0) {
 		fail(a, input, path, "empty file, not a capture");
 		fclose(fp);
@@ -326,8 +327,8 @@ int capture_replay_file(struct audit *a, const char *path)
 		fail(a, input, path, "not a pcap or pcapng capture (unknown magic %02x%02x%02x%02x at byte offset 0)",
 		     magic[0], got > 1 ? magic[1] : 0, got > 2 ? magic[2] : 0, got > 3 ? magic[3] : 0);
 		fclose(fp);
-	} else if (!(src = frames_open(fp, in->format, errbuf, sizeof(errbuf)))) {
-		fail(a, input, path, "%s (at byte offset 0)", errbuf);
+	} else if (!(src = frames_open(fp, in->format, errbuf, sizeof(errbuf), &at))) {
+		fail(a, input, path, "%s (at byte offset %llu)", errbuf, (unsigned long long)at);
 	}
 	if (!src)
 		goto out;

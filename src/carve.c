@@ -325,7 +325,8 @@ static int carve_pass(struct carver *c, int input, const struct task *tasks, siz
 	const struct input_record *in = &c->a->inputs[input];
 	char errbuf[PCAP_ERRBUF_SIZE + 128] = "";
 	FILE *fp = fopen(in->path, "rb");
-	struct frames *src = fp ? frames_open(fp, in->format ? in->format : "pcap", errbuf, sizeof(errbuf)) : NULL;
+	uint64_t at;
+	struct frames *src = fp ? frames_open(fp, in->format ? in->format : "pcap", errbuf, sizeof(errbuf), &at) : NULL;
 	if (!src) {
 		log_error("%s: cannot read the capture again: %s", in->path, fp ? errbuf : strerror(errno));
 		return -1;

@@ -257,8 +257,9 @@ static int open_pcapng(struct frames *r)
 	return 0;
 }
 
-struct frames *frames_open(FILE *fp, const char *format, char *err, size_t errlen)
+struct frames *frames_open(FILE *fp, const char *format, char *err, size_t errlen, uint64_t *err_offset)
 {
+	*err_offset = 0;
 	struct frames *r = calloc(1, sizeof(*r));
 	if (!r) {
 		fclose(fp);
@@ -282,6 +283,7 @@ struct frames *frames_open(FILE *fp, const char *format, char *err, size_t errle
 	r->fp = fp;
 	if (open_pcapng(r) < 0) {
 		snprintf(err, errlen, "%s", r->err);
+		*err_offset = r->error_offset;
 		frames_close(r);
 		return NULL;
 	}

@@ -11,6 +11,7 @@
 #ifndef PA_FRAMES_H
 #define PA_FRAMES_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -28,8 +29,9 @@ struct frames;
 
 /* Opens the capture on fp ("pcap" or "pcapng", from its magic); fp is
  * owned by the reader from then on, even on failure.  NULL on failure,
- * with the reason in err (libpcap's words for pcap). */
-struct frames *frames_open(FILE *fp, const char *format, char *err, size_t errlen);
+ * with the reason in err (libpcap's words for pcap) and the byte offset of
+ * the damage in *err_offset. */
+struct frames *frames_open(FILE *fp, const char *format, char *err, size_t errlen, uint64_t *err_offset);
 /* The link type of the first interface. */
 int frames_dlt(const struct frames *r);
 /* 1 and *f set, 0 at the end, -1 on a damaged file (frames_error). */
