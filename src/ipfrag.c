@@ -134,7 +134,7 @@ static bool make_room(struct ipfrag *f, size_t more, const struct datagram *keep
 {
 	while (f->memory + more > f->lim.max_memory) {
 		struct datagram *d = f->oldest;
-		if (d == keep)
+		if (d && d == keep)
 			d = d->newer;
 		if (!d)
 			return false;

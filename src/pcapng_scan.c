@@ -10,11 +10,8 @@
 
 #define BLOCK_SHB 0x0a0d0d0au
 #define BLOCK_IDB 1u
-#define BLOCK_SPB 3u
 #define BLOCK_ISB 5u
-#define BLOCK_EPB 6u
 #define BLOCK_DSB 10u
-#define BLOCK_OBSOLETE_PACKET 2u
 #define BYTE_ORDER_MAGIC 0x1a2b3c4du
 
 #define MAX_INTERFACES 1024
@@ -177,14 +174,11 @@ static void read_dsb(struct reader *r, const struct section *s, uint64_t at, uin
 	free(data);
 }
 
-/* Walks blocks; with frame > 0 stops at that packet and returns its
- * offset.  *blocks counts the blocks walked. */
-static uint64_t walk(int fd, const struct pcapng_scan_ops *ops, void *ctx, uint64_t frame, uint64_t *blocks)
+uint64_t pcapng_scan(int fd, const struct pcapng_scan_ops *ops, void *ctx)
 {
 	struct reader *r = malloc(sizeof(*r));
 	struct section *s = calloc(1, sizeof(*s));
-	uint64_t at = 0, packets = 0;
-	*blocks = 0;
+	uint64_t at = 0, blocks = 0;
 	if (!r || !s)
 		goto out;
 	r->fd = fd;
@@ -204,10 +198,7 @@ static uint64_t walk(int fd, const struct pcapng_scan_ops *ops, void *ctx, uint6
 		uint32_t type = get32(h, s->swap), len = get32(h + 4, s->swap);
 		if (len < 12 || len % 4 || !reader_at(r, at + len - 4, 4))
 			break; /* damaged, or cut short: the walk ends at this block */
-		if (type == BLOCK_EPB || type == BLOCK_SPB || type == BLOCK_OBSOLETE_PACKET)
-			if (++packets == frame)
-				break;
-		if (!frame && (type == BLOCK_IDB || type == BLOCK_ISB) && len <= MAX_META_BLOCK) {
+		if ((type == BLOCK_IDB || type == BLOCK_ISB) && len <= MAX_META_BLOCK) {
 			uint8_t *body = malloc(len - 12);
 			if (body && pread(fd, body, len - 12, (off_t)(at + 8)) == (ssize_t)(len - 12)) {
 				if (type == BLOCK_IDB)
@@ -216,28 +207,14 @@ static uint64_t walk(int fd, const struct pcapng_scan_ops *ops, void *ctx, uint6
 					read_isb(s, body, len - 12, at, ops, ctx);
 			}
 			free(body);
-		} else if (!frame && type == BLOCK_DSB && len >= 20) {
+		} else if (type == BLOCK_DSB && len >= 20) {
 			read_dsb(r, s, at, len, ops, ctx);
 		}
-		++*blocks;
+		++blocks;
 		at += len;
 	}
 out:
 	free(r);
 	free(s);
-	return at;
-}
-
-uint64_t pcapng_scan(int fd, const struct pcapng_scan_ops *ops, void *ctx)
-{
-	uint64_t blocks;
-	walk(fd, ops, ctx, 0, &blocks);
 	return blocks;
-}
-
-uint64_t pcapng_packet_offset(int fd, uint64_t frame)
-{
-	static const struct pcapng_scan_ops none;
-	uint64_t blocks;
-	return walk(fd, &none, NULL, frame ? frame : 1, &blocks);
 }

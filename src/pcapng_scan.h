@@ -5,7 +5,7 @@
  * or "privaudit:withdrawal"; see docs/capturing.md).
  *
  * The walk reads block headers and skips packet blocks without copying
- * them; a damaged block ends the walk quietly (libpcap, which reads the
+ * them; a damaged block ends the walk quietly (frames.c, which reads the
  * packets, reports the damage with its position).
  */
 #ifndef PA_PCAPNG_SCAN_H
@@ -42,9 +42,5 @@ uint64_t pcapng_ts_to_ns(const struct pcapng_tsfmt *t, uint64_t ts);
 /* Walks the pcapng file open on fd (read with pread: the file position is
  * left alone).  Returns the number of blocks walked. */
 uint64_t pcapng_scan(int fd, const struct pcapng_scan_ops *ops, void *ctx);
-
-/* Byte offset of the block holding packet number `frame` (1-based), or of
- * the first damaged block before it: where an error message points. */
-uint64_t pcapng_packet_offset(int fd, uint64_t frame);
 
 #endif

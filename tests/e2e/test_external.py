@@ -23,10 +23,11 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import EXTERNAL, PRIVAUDIT, Tap  # noqa: E402
 
-# Floors the tier must not fall below.  Raise them as decoding improves; the
-# target for the whole tier is 0.99 on both.
-MIN_RECALL = 0.0
-MIN_PRECISION = 0.0
+# Floors the tier must not fall below (reached with link types, tunnels and
+# IP reassembly: 2323 of 2464 matched, 2332 listed).  Raise them as decoding
+# improves; the target for the whole tier is 0.99 on both.
+MIN_RECALL = 0.942
+MIN_PRECISION = 0.996
 # Per capture; the largest is a few MB, read in well under a second.
 TIMEOUT_SECONDS = 300
 
