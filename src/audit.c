@@ -228,7 +228,11 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, int dlt, cons
 		a->marks_pending = policy_cli_pending(a->policy, &f);
 	}
 
-	struct packet p = { .data = data, .caplen = caplen, .wirelen = wirelen, .ts_ns = ts_ns };
+	struct packet p; /* decode_packet clears what it decodes: no initializer zeroing the layers */
+	p.data = data;
+	p.caplen = caplen;
+	p.wirelen = wirelen;
+	p.ts_ns = ts_ns;
 	enum decode_status st = decode_packet(a->dec, dlt, &p);
 	a->cnt.decode[st]++;
 	if (st != DECODE_OK)

@@ -71,12 +71,13 @@
 
 struct decoder {
 	struct ipfrag *frag;
+	bool rebuilt; /* datagrams were handed out: free them before the next packet */
 };
 
-/* One decoding: the packet and the decoder's state (NULL: no reassembly). */
+/* One decoding: the packet and the decoder (NULL: no reassembly). */
 struct dctx {
 	struct packet *p;
-	struct ipfrag *frag;
+	struct decoder *d;
 	int reassemblies; /* an IPv6 datagram can hold another fragment header: bounded */
 };
 
@@ -385,9 +386,10 @@ static enum decode_status fragment(struct dctx *x, const struct frag_key *k, con
 	size_t len;
 	if (x->reassemblies == DECODE_MAX_TUNNELS)
 		return DECODE_TOO_DEEP;
-	const uint8_t *dg = ipfrag_add(x->frag, k, in, x->p->ts_ns, &len);
+	const uint8_t *dg = ipfrag_add(x->d->frag, k, in, x->p->ts_ns, &len);
 	if (!dg)
 		return DECODE_FRAGMENT;
+	x->d->rebuilt = true;
 	x->p->reassembled = true;
 	x->reassemblies++;
 	struct cursor c = cur_make(dg, len);
@@ -432,7 +434,7 @@ static enum decode_status ipv4(struct dctx *x, struct cursor *c)
 	p->l4_proto = h[9];
 	uint16_t frag = be16(h + 6);
 	if (frag & 0x3fff) { /* more fragments, or an offset */
-		if (!x->frag)
+		if (!x->d)
 			return DECODE_FRAGMENT;
 		if (p->payload_cut)
 			return DECODE_TRUNCATED;
@@ -499,7 +501,7 @@ static enum decode_status ipv6(struct dctx *x, struct cursor *c)
 			if ((fo & 0xfff9) == 0) /* offset 0, no more fragments: an atomic fragment */
 				break;
 			p->l4_proto = e[0];
-			if (!x->frag)
+			if (!x->d)
 				return DECODE_FRAGMENT;
 			if (p->payload_cut)
 				return DECODE_TRUNCATED;
@@ -1048,10 +1050,10 @@ enum decode_status decode_packet(struct decoder *d, int dlt, struct packet *p)
 	p->caplen = caplen;
 	p->wirelen = wirelen < caplen ? caplen : wirelen;
 	p->ts_ns = ts;
-	struct dctx x = { p, NULL, 0 };
-	if (d) {
-		ipfrag_release(d->frag); /* the previous packet's datagrams */
-		x.frag = d->frag;
+	struct dctx x = { p, d, 0 };
+	if (d && d->rebuilt) { /* the previous packet's datagrams */
+		ipfrag_release(d->frag);
+		d->rebuilt = false;
 	}
 	struct cursor c = cur_make(data, caplen);
 	return link_layer(&x, dlt, &c);
@@ -1088,6 +1090,7 @@ void decoder_flush(struct decoder *d)
 {
 	ipfrag_flush(d->frag);
 	ipfrag_release(d->frag);
+	d->rebuilt = false;
 }
 
 const struct frag_stats *decoder_frag_stats(const struct decoder *d) { return ipfrag_stats(d->frag); }
