@@ -311,6 +311,10 @@ const uint8_t *ipfrag_add(struct ipfrag *f, const struct frag_key *k, const stru
 	if (!d->have_total || d->hdr_len == 0 || d->nranges != 1 || d->ranges[0].start != 0 ||
 	    d->ranges[0].end != d->total)
 		return NULL;
+	if ((size_t)d->hdr_len + d->total > (k->version == 4 ? 65535u : 65535u + 40)) { /* its length field cannot say it */
+		drop(f, d, &f->st.invalid);
+		return NULL;
+	}
 	const uint8_t *out = rebuild(f, d, len);
 	if (out)
 		f->st.datagrams++;

@@ -891,6 +891,20 @@ static void test_reassembly_limits(void **state)
 	fr[5] = 3;
 	assert_int_equal(run_with(d, 2, DLT_RAW, fr, k, k, &p), DECODE_OK);
 	decoder_free(d);
+	/* a datagram whose header and payload together pass 65535 bytes: its
+	 * rebuilt length field could not say it */
+	d = new_decoder(0, 0);
+	uint8_t *big = calloc(1, 65600);
+	big[0] = 0x4f; /* IHL 15: 40 bytes of options */
+	big[8] = 64, big[9] = 17;
+	big[2] = (uint8_t)(65532 >> 8), big[3] = (uint8_t)65532, big[6] = 0x20; /* 65472 bytes, MF */
+	assert_int_equal(run_with(d, 1, DLT_RAW, big, 65532, 65532, &p), DECODE_FRAGMENT);
+	big[2] = 0, big[3] = 100, big[6] = (uint8_t)(0x00 | (65472 / 8) >> 8), big[7] = (uint8_t)(65472 / 8);
+	assert_int_equal(run_with(d, 2, DLT_RAW, big, 100, 100, &p), DECODE_FRAGMENT);
+	assert_int_equal(decoder_frag_stats(d)->invalid, 2);
+	assert_int_equal(decoder_frag_stats(d)->datagrams, 0);
+	free(big);
+	decoder_free(d);
 	/* a memory cap smaller than one datagram's buffer */
 	d = new_decoder(1024, 0);
 	k = frag4(fr, dg, n, 0, 400);
