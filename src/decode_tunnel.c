@@ -9,28 +9,31 @@
 
 
 
-/* VXLAN: flags (I set: the VNI is valid), 3 reserved, VNI, 1 reserved. */
+/* VXLAN: flags (I set: the VNI is valid; G, of the group policy
+ * extension, allowed), 3 reserved bytes (the group policy's), VNI, 1 reserved
+ * byte.  The reserved bits keep other traffic to port 4789 out. */
 static bool vxlan(struct dctx *x, struct cursor *c, enum decode_status *st)
 {
 	uint8_t flags = cur_u8(c);
 	cur_skip(c, 3);
 	uint32_t vni = cur_be24(c);
-	cur_skip(c, 1);
-	if (!cur_ok(c) || !(flags & 0x08))
+	uint8_t reserved = cur_u8(c);
+	if (!cur_ok(c) || (flags & 0x7f) != 0x08 || reserved)
 		return false;
 	*st = dec_enter_tunnel(x->p, LAYER_VXLAN, true, vni) ? dec_ether(x, c) : DECODE_TOO_DEEP;
 	return true;
 }
 
-/* Geneve: version 0, options length in 4-byte words, protocol type, VNI. */
+/* Geneve: version 0, options length in 4-byte words, O and C flags and 6
+ * reserved bits, protocol type, VNI, 1 reserved byte. */
 static bool geneve(struct dctx *x, struct cursor *c, enum decode_status *st)
 {
 	uint8_t ver_opt = cur_u8(c);
-	cur_skip(c, 1);
+	uint8_t flags = cur_u8(c);
 	uint16_t proto = cur_be16(c);
 	uint32_t vni = cur_be24(c);
-	cur_skip(c, 1);
-	if (!cur_ok(c) || ver_opt >> 6 != 0)
+	uint8_t reserved = cur_u8(c);
+	if (!cur_ok(c) || ver_opt >> 6 != 0 || (flags & 0x3f) || reserved)
 		return false;
 	if (!cur_skip(c, (size_t)(ver_opt & 0x3f) * 4)) {
 		*st = dec_short_read(x->p);
@@ -125,11 +128,17 @@ static bool ayiya(struct dctx *x, struct cursor *c, enum decode_status *st)
 	return true;
 }
 
-/* GRE in UDP: a GRE header, version 0, no routing. */
+/* GRE in UDP: a GRE header with only the checksum, key and sequence flags
+ * (RFC 2784 reserved bits zero), version 0, carrying what GRE in UDP
+ * carries (IPv4, IPv6, MPLS, Ethernet). */
 static bool gre_udp(struct dctx *x, struct cursor *c, enum decode_status *st)
 {
 	const uint8_t *h = cur_peek(c, 4);
-	if (!h || (h[1] & 0x07) != 0 || (h[0] & 0x40))
+	if (!h || ((h[0] << 8 | h[1]) & 0x4fff))
+		return false;
+	uint16_t proto = (uint16_t)(h[2] << 8 | h[3]);
+	if (proto != ETHERTYPE_IPV4 && proto != ETHERTYPE_IPV6 && proto != ETHERTYPE_MPLS &&
+	    proto != ETHERTYPE_MPLS_MCAST && proto != ETHERTYPE_TEB)
 		return false;
 	*st = dec_gre(x, c, LAYER_GRE_UDP);
 	return true;

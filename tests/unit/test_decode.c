@@ -697,6 +697,9 @@ static void test_udp_tunnels(void **state)
 	assert_int_equal(run(DLT_RAW, f.b, f.n, f.n, &p), DECODE_OK);
 	assert_int_equal(p.dport, 4789);
 	assert_int_equal(p.nlayers, 0);
+	f.b[28] = 0x08, f.b[35] = 1; /* the last reserved byte set: not VXLAN either */
+	assert_int_equal(run(DLT_RAW, f.b, f.n, f.n, &p), DECODE_OK);
+	assert_int_equal(p.nlayers, 0);
 	/* Geneve with an 8-byte option, inner IPv4 by its protocol type */
 	struct bb g = { .n = 0 };
 	put_outer4(&g, 17, 8 + 16 + sizeof(ipv4_tcp)), put_udp(&g, 52000, 6081, 16 + sizeof(ipv4_tcp));
@@ -707,6 +710,10 @@ static void test_udp_tunnels(void **state)
 	assert_string_equal(layers(&p), "geneve 77");
 	g.b[30] = 0x88, g.b[31] = 0xb5;
 	assert_int_equal(run(DLT_RAW, g.b, g.n, g.n, &p), DECODE_UNSUPPORTED);
+	g.b[29] = 0x01; /* a reserved flag bit: not Geneve */
+	assert_int_equal(run(DLT_RAW, g.b, g.n, g.n, &p), DECODE_OK);
+	assert_int_equal(p.dport, 6081);
+	assert_int_equal(p.nlayers, 0);
 	/* GTP-U G-PDU with optional fields and one extension header */
 	struct bb t = { .n = 0 };
 	put_outer4(&t, 17, 8 + 16 + sizeof(ipv4_tcp)), put_udp(&t, 2152, 2152, 16 + sizeof(ipv4_tcp));
@@ -751,6 +758,10 @@ static void test_udp_tunnels(void **state)
 	assert_int_equal(run(DLT_RAW, u.b, u.n, u.n, &p), DECODE_OK);
 	assert_v4_tcp(&p);
 	assert_string_equal(layers(&p), "gre-in-udp 9");
+	u.b[30] = 0x88, u.b[31] = 0xb5; /* a protocol GRE in UDP does not carry: an ordinary datagram */
+	assert_int_equal(run(DLT_RAW, u.b, u.n, u.n, &p), DECODE_OK);
+	assert_int_equal(p.dport, 4754);
+	assert_int_equal(p.nlayers, 0);
 	/* every prefix of a tunnelled frame decodes without reading past it */
 	for (size_t k = 0; k < f.n; k++)
 		run(DLT_RAW, f.b, k, f.n, &p);
