@@ -68,6 +68,9 @@ struct audit *audit_new(const struct audit_options *o)
 	json_arena_install();
 	a->names = strtab_new();
 	a->dns = a->names ? dns_cache_new(a->names) : NULL;
+	struct decoder_limits dl;
+	decoder_default_limits(&dl);
+	a->dec = decoder_new(&dl);
 	a->dpi = a->names ? dpi_new(a->names) : NULL;
 	a->flows = flow_table_new(&o->flows, on_flow_end, a);
 	a->tx = tx_spool_new(o->reveal_values, o->all_fields);
@@ -86,7 +89,7 @@ struct audit *audit_new(const struct audit_options *o)
 	/* a job queue bounded to 512 requests or 16 MiB of copies */
 	if (o->worker)
 		a->workq = workq_new(run_job, a, 512, 16u << 20);
-	if (!a->names || !a->dns || !a->dpi || !a->flows || !a->tx || !a->policy || !a->keylog || !a->records ||
+	if (!a->names || !a->dns || !a->dec || !a->dpi || !a->flows || !a->tx || !a->policy || !a->keylog || !a->records ||
 	    (o->worker && !a->workq)) {
 		audit_free(a);
 		return NULL;
@@ -112,6 +115,7 @@ void audit_free(struct audit *a)
 	free(a->personal_flows);
 	dpi_free(a->dpi);
 	dns_cache_free(a->dns);
+	decoder_free(a->dec);
 	strtab_free(a->names);
 	for (size_t i = 0; i < a->ninputs; i++) {
 		free(a->inputs[i].path);
@@ -159,7 +163,6 @@ void audit_input_error(struct audit *a, int input, const char *fmt, ...)
 void audit_begin_input(struct audit *a, int input, int dlt)
 {
 	a->cur_input = input;
-	a->cur_dlt = dlt;
 	dns_cache_clear(a->dns); /* names learnt in one capture do not name another's flows */
 	a->inputs[input].dlt = dlt;
 }
@@ -200,9 +203,28 @@ static void live_contact(struct audit *a, struct flow *f)
 	policy_live_flow(a->policy, &r);
 }
 
-/* What every frame does, audited or not: its input's count and times, the
- * CLI frame marks waiting for it. */
-static void note_frame(struct audit *a, uint64_t frame, uint64_t ts_ns)
+static void note_link_type(struct input_record *in, int dlt)
+{
+	for (uint8_t i = 0; i < in->nlink_types; i++)
+		if (in->link_types[i] == dlt)
+			return;
+	if (in->nlink_types < sizeof(in->link_types) / sizeof(in->link_types[0]))
+		in->link_types[in->nlink_types++] = dlt;
+}
+
+/* The layers a flow's first packet crossed, interned (flows are few next
+ * to packets, and most have none). */
+static void note_layers(struct audit *a, struct flow *f, const struct packet *p)
+{
+	char buf[512];
+	size_t n = decode_layers_str(p, buf, sizeof(buf));
+	if (n)
+		f->encap = strtab_intern(a->names, buf, n);
+}
+
+/* What every frame does, audited or not: its input's count, times and link
+ * types, the CLI frame marks waiting for it. */
+static void note_frame(struct audit *a, uint64_t frame, uint64_t ts_ns, int dlt)
 {
 	struct input_record *in = &a->inputs[a->cur_input];
 	if (in->frames == 0)
@@ -215,6 +237,8 @@ static void note_frame(struct audit *a, uint64_t frame, uint64_t ts_ns)
 	}
 	in->frames = frame;
 	in->last_ts_ns = ts_ns;
+	if (in->nlink_types == 0 || (dlt != in->link_types[0] && dlt != in->link_types[in->nlink_types - 1]))
+		note_link_type(in, dlt);
 	a->cnt.packets++;
 	if (a->marks_pending) {
 		uint64_t f;
@@ -223,20 +247,24 @@ static void note_frame(struct audit *a, uint64_t frame, uint64_t ts_ns)
 	}
 }
 
-void audit_skip_packet(struct audit *a, uint64_t frame, uint64_t ts_ns)
+void audit_skip_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, int dlt)
 {
-	note_frame(a, frame, ts_ns);
+	note_frame(a, frame, ts_ns, dlt);
 	a->cnt.filtered++;
 }
 
-void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
+void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, int dlt, const uint8_t *data,
 		  uint32_t caplen, uint32_t wirelen)
 {
-	note_frame(a, frame, ts_ns);
+	note_frame(a, frame, ts_ns, dlt);
 	a->audited_frames++;
 
-	struct packet p = { .data = data, .caplen = caplen, .wirelen = wirelen };
-	enum decode_status st = decode_packet(a->cur_dlt, &p);
+	struct packet p; /* decode_packet clears what it decodes: no initializer zeroing the layers */
+	p.data = data;
+	p.caplen = caplen;
+	p.wirelen = wirelen;
+	p.ts_ns = ts_ns;
+	enum decode_status st = decode_packet(a->dec, dlt, &p);
 	a->cnt.decode[st]++;
 	if (st != DECODE_OK)
 		return;
@@ -254,6 +282,8 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t
 			memcpy(f->client_mac, mac, 6);
 			f->has_client_mac = true;
 		}
+		if (p.nlayers)
+			note_layers(a, f, &p);
 		const char *name = dns_cache_lookup(a->dns, flow_server_addr(f));
 		if (name) {
 			f->host = name;
@@ -336,6 +366,9 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	const char *cat = dpi_category_name(a->dpi, f);
 	r->category = cat ? strtab_intern(a->names, cat, strlen(cat)) : NULL;
 	r->host = f->host;
+	r->encap = f->encap;
+	r->vlan = f->key.vlan;
+	r->vlan_inner = f->key.vlan_inner;
 	r->org = f->host && a->opt.sigs ? signatures_organization(a->opt.sigs, f->host) : NULL;
 	r->host_source = f->host_source;
 	r->packets = f->packets[0] + f->packets[1];
@@ -370,6 +403,7 @@ static int by_frame(const void *x, const void *y)
 void audit_end_input(struct audit *a)
 {
 	flow_table_flush(a->flows);
+	decoder_flush(a->dec); /* a datagram never spans two inputs */
 	if (a->workq)
 		workq_drain(a->workq); /* every request of this input is listed */
 	a->cnt.dns_dropped += dns_cache_dropped(a->dns);

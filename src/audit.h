@@ -68,7 +68,9 @@ struct input_record {
 	char *name;        /* base name, for --list-requests */
 	char sha256[65];   /* hex of the file's bytes; "" when unreadable */
 	const char *format; /* "pcap", "pcapng" or NULL */
-	int dlt;
+	int dlt;           /* link type of the first interface */
+	int link_types[8]; /* of the frames read, in order of first appearance */
+	uint8_t nlink_types;
 	uint64_t frames;
 	uint64_t first_ts_ns, last_ts_ns;
 	uint64_t max_ts_ns;       /* the latest time seen: last_ts_ns is the last frame's */
@@ -98,6 +100,7 @@ struct audit {
 	struct strtab *names;
 	struct dpi *dpi;
 	struct dns_cache *dns;
+	struct decoder *dec;        /* IP fragment reassembly across packets */
 	struct flow_table *flows;
 	struct input_record *inputs;
 	size_t ninputs;
@@ -117,7 +120,6 @@ struct audit {
 	struct request_line *lines; /* --list-requests lines of the current input */
 	size_t nlines, lines_cap;
 	int cur_input;
-	int cur_dlt;
 	uint64_t audited_frames;    /* frames the filter passed, all inputs: -c counts them */
 };
 
@@ -134,11 +136,13 @@ void audit_free(struct audit *a);
 int audit_add_input(struct audit *a, const char *path);
 void audit_input_error(struct audit *a, int input, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* dlt: the link type of the input's first interface (inputs[].link_type). */
 void audit_begin_input(struct audit *a, int input, int dlt);
-void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, const uint8_t *data,
+/* One frame, of link type dlt (a pcapng's interfaces may differ). */
+void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, int dlt, const uint8_t *data,
 		  uint32_t caplen, uint32_t wirelen);
 /* A frame the filter left out: it still counts and keeps its number. */
-void audit_skip_packet(struct audit *a, uint64_t frame, uint64_t ts_ns);
+void audit_skip_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, int dlt);
 /* Ends every flow of the current input (and prints its request lines). */
 void audit_end_input(struct audit *a);
 /* A consent mark a capture carries ("consent" or "withdrawal"). */

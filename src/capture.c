@@ -1,6 +1,6 @@
 /* \summary: capture sources (see capture.h).
  *
- * libpcap reads the packets.  The file's SHA-256 is computed by a second
+ * frames.c reads the packets (libpcap for pcap).  The file's SHA-256 is computed by a second
  * thread reading the same file, so hashing a large capture overlaps with
  * decoding it instead of adding to it.  Standard input is spooled to a
  * temporary file (hashed on the way) so it can be read like any file.
@@ -24,6 +24,7 @@
 
 #include "audit.h"
 #include "decode.h"
+#include "frames.h"
 #include "keylog.h"
 #include "log.h"
 #include "pcapng_scan.h"
@@ -230,6 +231,55 @@ static FILE *spool_stdin(char hex[65])
 	return tmp;
 }
 
+/* ---- the BPF filter, compiled for each link type the frames have ---- */
+
+#define FILTER_MAX_DLTS 8
+
+struct frame_filter {
+	const char *expr;
+	int dlts[FILTER_MAX_DLTS];
+	struct bpf_program progs[FILTER_MAX_DLTS];
+	size_t n;
+	bool failed; /* it could not apply to some link type: the input failed */
+};
+
+/* The filter compiled for link type dlt, or NULL (err set) when it cannot
+ * apply to it (a pcapng's interfaces may differ). */
+static const struct bpf_program *filter_for(struct frame_filter *ff, int dlt, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ff->n; i++)
+		if (ff->dlts[i] == dlt)
+			return &ff->progs[i];
+	const char *name = pcap_datalink_val_to_name(dlt);
+	pcap_t *dead = ff->n < FILTER_MAX_DLTS ? pcap_open_dead(dlt, 262144) : NULL;
+	if (!dead) {
+		snprintf(err, errlen, "the filter cannot apply to more than %d link types", FILTER_MAX_DLTS);
+	} else if (pcap_compile(dead, &ff->progs[ff->n], ff->expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(err, errlen, "the filter cannot apply to link type %s: %s", name ? name : "unknown",
+			 pcap_geterr(dead));
+	} else {
+		pcap_close(dead);
+		ff->dlts[ff->n] = dlt;
+		return &ff->progs[ff->n++];
+	}
+	if (dead)
+		pcap_close(dead);
+	ff->failed = true;
+	return NULL;
+}
+
+static bool filter_passes(const struct bpf_program *prog, const struct frame *f)
+{
+	struct pcap_pkthdr h = { .caplen = f->caplen, .len = f->wirelen };
+	return pcap_offline_filter(prog, &h, f->data) != 0;
+}
+
+static void filter_free(struct frame_filter *ff)
+{
+	for (size_t i = 0; i < ff->n; i++)
+		pcap_freecode(&ff->progs[i]);
+}
+
 /* ---- reading ---- */
 
 struct embedded {
@@ -315,65 +365,62 @@ int capture_replay_file(struct audit *a, const char *path)
 	size_t got = fread(magic, 1, sizeof(magic), fp);
 	rewind(fp);
 	in->format = format_of_magic(magic, got);
-	pcap_t *pc = NULL;
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct frames *src = NULL;
+	char errbuf[PCAP_ERRBUF_SIZE + 128] = "";
+	int fd = fileno(fp);
+	uint64_t at = 0;
 	if (got == 0) {
 		fail(a, input, path, "empty file, not a capture");
+		fclose(fp);
 	} else if (!in->format) {
 		fail(a, input, path, "not a pcap or pcapng capture (unknown magic %02x%02x%02x%02x at byte offset 0)",
 		     magic[0], got > 1 ? magic[1] : 0, got > 2 ? magic[2] : 0, got > 3 ? magic[3] : 0);
-	} else if (!(pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf))) {
-		fail(a, input, path, "%s (at byte offset 0)", errbuf);
-	}
-	if (!pc) {
 		fclose(fp);
-		goto out;
+	} else if (!(src = frames_open(fp, in->format, errbuf, sizeof(errbuf), &at))) {
+		fail(a, input, path, "%s (at byte offset %llu)", errbuf, (unsigned long long)at);
 	}
-	int fd = fileno(fp);
-	int dlt = pcap_datalink(pc);
+	if (!src)
+		goto out;
+	int dlt = frames_dlt(src);
 	if (!decode_dlt_supported(dlt)) {
 		const char *name = pcap_datalink_val_to_name(dlt);
 		fail(a, input, path, "unsupported link type %d (%s)", dlt, name ? name : "unknown");
-		pcap_close(pc);
+		frames_close(src);
 		goto out;
 	}
-	struct bpf_program prog;
-	bool filtering = a->opt.filter != NULL;
-	if (filtering && pcap_compile(pc, &prog, a->opt.filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-		fail(a, input, path, "the filter cannot apply to link type %s: %s", pcap_datalink_val_to_name(dlt),
-		     pcap_geterr(pc));
-		pcap_close(pc);
+	struct frame_filter filter = { .expr = a->opt.filter };
+	if (filter.expr && !filter_for(&filter, dlt, errbuf, sizeof(errbuf))) {
+		fail(a, input, path, "%s", errbuf);
+		frames_close(src);
 		goto out;
 	}
 	if (strcmp(in->format, "pcapng") == 0)
 		read_embedded(a, path, fd);
 	audit_begin_input(a, input, dlt);
-	struct pcap_pkthdr *hdr;
-	const u_char *data;
+	struct frame f;
 	uint64_t frame = 0;
-	long offset = 24; /* classic pcap: global header, then 16-byte record headers */
 	int r = 0;
-	while (!audit_count_reached(a) && (r = pcap_next_ex(pc, &hdr, &data)) == 1) {
+	while (!audit_count_reached(a) && (r = frames_next(src, &f)) == 1) {
 		frame++;
-		uint64_t ts = (uint64_t)hdr->ts.tv_sec * 1000000000ULL + (uint64_t)hdr->ts.tv_usec;
-		/* filtered here, not by pcap_setfilter: frames keep Wireshark's numbers */
-		if (filtering && !pcap_offline_filter(&prog, hdr, data))
-			audit_skip_packet(a, frame, ts);
+		/* filtered here, not by the reader: frames keep Wireshark's numbers */
+		const struct bpf_program *prog = filter.expr ? filter_for(&filter, f.dlt, errbuf, sizeof(errbuf)) : NULL;
+		if (filter.expr && !prog) {
+			fail(a, input, path, "%s (at frame %llu)", errbuf, (unsigned long long)frame);
+			break;
+		}
+		if (prog && !filter_passes(prog, &f))
+			audit_skip_packet(a, frame, f.ts_ns, f.dlt);
 		else
-			audit_packet(a, frame, ts, data, hdr->caplen, hdr->len);
-		offset += 16 + (long)hdr->caplen;
+			audit_packet(a, frame, f.ts_ns, f.dlt, f.data, f.caplen, f.wirelen);
 	}
-	if (r == PCAP_ERROR) {
-		long at = strcmp(in->format, "pcapng") == 0 ? (long)pcapng_packet_offset(fd, frame + 1) : offset;
-		fail(a, input, path, "%s (at frame %llu / byte offset %ld)", pcap_geterr(pc),
-		     (unsigned long long)frame + 1, at);
-	} else {
+	if (r < 0)
+		fail(a, input, path, "%s (at frame %llu / byte offset %llu)", frames_error(src),
+		     (unsigned long long)frame + 1, (unsigned long long)frames_error_offset(src));
+	else if (!filter.failed)
 		rc = 0;
-	}
 	audit_end_input(a);
-	if (filtering)
-		pcap_freecode(&prog);
-	pcap_close(pc);
+	filter_free(&filter);
+	frames_close(src);
 out:
 	if (hasher.fd >= 0 || hasher.started)
 		hasher_finish(&hasher, in->sha256);

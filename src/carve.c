@@ -2,18 +2,19 @@
  * (draft-ietf-opsawg-pcapng: Section Header, Interface Description and
  * Enhanced Packet Blocks, host byte order).
  *
- * Which frames: each input is read again with libpcap and every frame is
- * decoded as the audit decoded it.  A frame belongs to the flow record of
- * its input with the same transport and endpoints (either direction) and
- * the largest first_frame not after it -- the assignment flow.c made, since
- * a new record starts only when no flow of that 5-tuple was live.  (VLAN
- * tags are not in the flow record: two concurrent flows with the same
- * 5-tuple on different VLANs cannot be told apart here.)
+ * Which frames: each input is read again (frames.c) and every frame is
+ * decoded as the audit decoded it, IP fragments reassembled the same way.
+ * A frame belongs to the flow record of its input with the same transport,
+ * endpoints (either direction) and VLAN ids, and the largest first_frame
+ * not after it -- the assignment flow.c made, since a new record starts
+ * only when no flow of that key was live.  Of a datagram rebuilt from IP
+ * fragments, only the frame that completed it is carved.  A frame whose
+ * link type is not the input's first gets an interface of its own.
  *
  * The audit must be carving the files it read: an input whose SHA-256 or
  * frame count differs from the report's is an error, not evidence.
  *
- * Bounded memory: frames stream from libpcap to the files; per input, at
+ * Bounded memory: frames stream from the capture to the files; per input, at
  * most CARVE_MAX_OPEN finding files are open at once, and an input with
  * more findings is read once per CARVE_MAX_OPEN of them.  Everything else
  * held is proportional to the findings and flow records already in memory.
@@ -37,6 +38,7 @@
 #include "dbuf.h"
 #include "decode.h"
 #include "flowstore.h"
+#include "frames.h"
 #include "keylog.h"
 #include "log.h"
 #include "pcapng_out.h"
@@ -46,6 +48,7 @@
 #define CARVE_MAX_OPEN 64 /* finding files open at once (-D for tests) */
 #endif
 #define CARVE_SNAPLEN 262144
+#define CARVE_MAX_LINKS 16 /* link types per input and file */
 #define HASH_CHUNK (1u << 20)
 
 
@@ -54,6 +57,7 @@
 struct tuple { /* canonical: endpoint a sorts before endpoint b */
 	int input;
 	uint8_t proto;
+	uint16_t vlan, vlan_inner;
 	uint16_t pa, pb;
 	struct ip_addr a, b;
 };
@@ -71,14 +75,16 @@ struct task { /* one finding file */
 	size_t finding; /* index in policy_findings order; the file is F<finding+1> */
 };
 
-static void make_tuple(struct tuple *t, int input, uint8_t proto, const struct ip_addr *x, uint16_t px,
-		       const struct ip_addr *y, uint16_t py)
+static void make_tuple(struct tuple *t, int input, uint8_t proto, uint16_t vlan, uint16_t vlan_inner,
+		       const struct ip_addr *x, uint16_t px, const struct ip_addr *y, uint16_t py)
 {
 	int c = memcmp(x, y, sizeof(*x));
 	bool swap = c > 0 || (c == 0 && px > py);
 	memset(t, 0, sizeof(*t));
 	t->input = input;
 	t->proto = proto;
+	t->vlan = vlan;
+	t->vlan_inner = vlan_inner;
 	t->a = swap ? *y : *x;
 	t->pa = swap ? py : px;
 	t->b = swap ? *x : *y;
@@ -91,6 +97,10 @@ static int tuple_cmp(const struct tuple *x, const struct tuple *y)
 		return x->input < y->input ? -1 : 1;
 	if (x->proto != y->proto)
 		return x->proto < y->proto ? -1 : 1;
+	if (x->vlan != y->vlan)
+		return x->vlan < y->vlan ? -1 : 1;
+	if (x->vlan_inner != y->vlan_inner)
+		return x->vlan_inner < y->vlan_inner ? -1 : 1;
 	int c = memcmp(&x->a, &y->a, sizeof(x->a));
 	if (c)
 		return c < 0 ? -1 : 1;
@@ -132,7 +142,8 @@ static int task_cmp(const void *x, const void *y)
 
 static void record_tuple(const struct flow_record *r, struct tuple *t)
 {
-	make_tuple(t, r->input, r->transport, &r->client, r->client_port, &r->server, r->server_port);
+	make_tuple(t, r->input, r->transport, r->vlan, r->vlan_inner, &r->client, r->client_port, &r->server,
+		   r->server_port);
 }
 
 /* First index in v[0..n) whose tuple is not below t. */
@@ -168,6 +179,10 @@ static size_t task_lower(const struct task *v, size_t n, uint32_t id)
 struct out {
 	struct pcapng_out *w;
 	char *path;
+	uint32_t next_iface;     /* interfaces written so far */
+	size_t nlinks;           /* the current input's interfaces: */
+	int link_dlt[CARVE_MAX_LINKS];
+	uint32_t link_iface[CARVE_MAX_LINKS];
 };
 
 struct sum {
@@ -198,6 +213,21 @@ static int out_open(struct out *o, const char *dir, const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+/* The interface of the current input's link type dlt in o, its IDB
+ * written on first use; -1 past CARVE_MAX_LINKS link types. */
+static int64_t out_iface(struct out *o, int dlt)
+{
+	for (size_t i = 0; i < o->nlinks; i++)
+		if (o->link_dlt[i] == dlt)
+			return o->link_iface[i];
+	if (o->nlinks == CARVE_MAX_LINKS)
+		return -1;
+	pcapng_out_idb(o->w, dlt, CARVE_SNAPLEN, NULL);
+	o->link_dlt[o->nlinks] = dlt;
+	o->link_iface[o->nlinks++] = o->next_iface;
+	return o->next_iface++;
 }
 
 /* Closes the file; its hash into hex (when given).  Reports a failed write. */
@@ -247,7 +277,6 @@ struct carver {
 	size_t ntasks;
 	struct sum *sums;
 	struct out ev;
-	uint32_t ev_ifaces;
 };
 
 static bool hash_file(const char *path, char hex[65])
@@ -289,63 +318,84 @@ static void changed(const struct input_record *in, const char *what)
 }
 
 /* One pass over input `input`: the frames of the flows of tasks[0..n) into
- * outs[0..n) (interface 0), and, when `ev` is set, every wanted frame into
- * it as interface ev_iface. */
+ * outs[0..n), and, when `ev` is set, every wanted frame into it. */
 static int carve_pass(struct carver *c, int input, const struct task *tasks, size_t n, struct out *outs,
-		      struct out *ev, uint32_t ev_iface)
+		      struct out *ev)
 {
 	const struct input_record *in = &c->a->inputs[input];
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_open_offline_with_tstamp_precision(in->path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!pc) {
-		log_error("%s: cannot read the capture again: %s", in->path, errbuf);
+	char errbuf[PCAP_ERRBUF_SIZE + 128] = "";
+	FILE *fp = fopen(in->path, "rb");
+	uint64_t at;
+	struct frames *src = fp ? frames_open(fp, in->format ? in->format : "pcap", errbuf, sizeof(errbuf), &at) : NULL;
+	if (!src) {
+		log_error("%s: cannot read the capture again: %s", in->path, fp ? errbuf : strerror(errno));
 		return -1;
 	}
-	int dlt = pcap_datalink(pc);
-	if (dlt != in->dlt) {
-		pcap_close(pc);
+	if (frames_dlt(src) != in->dlt) {
+		frames_close(src);
 		changed(in, "another link type");
 		return -1;
 	}
-	struct pcap_pkthdr *hdr;
-	const u_char *data;
+	struct decoder_limits dl;
+	decoder_default_limits(&dl);
+	struct decoder *dec = decoder_new(&dl);
+	if (!dec) {
+		frames_close(src);
+		log_error("%s: out of memory", in->path);
+		return -1;
+	}
+	struct frame f;
 	uint64_t frame = 0;
-	int r = 1;
+	int r = 1, rc = 0;
 	char comment[512];
-	while (frame < in->frames && (r = pcap_next_ex(pc, &hdr, &data)) == 1) {
+	while (rc == 0 && frame < in->frames && (r = frames_next(src, &f)) == 1) {
 		frame++;
-		struct packet p = { .data = data, .caplen = hdr->caplen, .wirelen = hdr->len };
-		if (decode_packet(dlt, &p) != DECODE_OK)
+		struct packet p = { .data = f.data, .caplen = f.caplen, .wirelen = f.wirelen, .ts_ns = f.ts_ns };
+		if (decode_packet(dec, f.dlt, &p) != DECODE_OK)
 			continue;
 		struct tuple t;
-		make_tuple(&t, input, p.l4_proto, &p.src, p.sport, &p.dst, p.dport);
+		make_tuple(&t, input, p.l4_proto, p.vlan, p.vlan_inner, &p.src, p.sport, &p.dst, p.dport);
 		const struct span *s = span_of(c, &t, frame);
 		if (!s || !s->wanted)
 			continue;
-		uint64_t ts = (uint64_t)hdr->ts.tv_sec * 1000000000ULL + (uint64_t)hdr->ts.tv_usec;
 		int cl = snprintf(comment, sizeof(comment), "frame %llu of %s", (unsigned long long)frame,
 				  in->name ? in->name : in->path);
 		uint16_t clen = (uint16_t)(cl < 0 ? 0 : (size_t)cl < sizeof(comment) ? (size_t)cl : sizeof(comment) - 1);
+		struct out *targets[CARVE_MAX_OPEN + 1];
+		size_t nt = 0;
 		if (ev)
-			pcapng_out_epb(ev->w, ev_iface, ts, data, hdr->caplen, hdr->len, comment, clen);
+			targets[nt++] = ev;
 		for (size_t k = task_lower(tasks, n, s->id); k < n && tasks[k].flow_id == s->id; k++)
-			pcapng_out_epb(outs[k].w, 0, ts, data, hdr->caplen, hdr->len, comment, clen);
+			targets[nt++] = &outs[k];
+		for (size_t k = 0; k < nt; k++) {
+			int64_t iface = out_iface(targets[k], f.dlt);
+			if (iface < 0) {
+				log_error("%s: more than %d link types; no evidence carved from it", in->path,
+					  CARVE_MAX_LINKS);
+				rc = -1;
+				break;
+			}
+			pcapng_out_epb(targets[k]->w, (uint32_t)iface, f.ts_ns, f.data, f.caplen, f.wirelen, comment,
+				       clen);
+		}
 	}
-	int rc = 0;
-	char what[160];
-	if (frame < in->frames) {
+	char what[PCAP_ERRBUF_SIZE + 200];
+	if (rc < 0) {
+		/* said above */
+	} else if (frame < in->frames) {
 		snprintf(what, sizeof(what), "%llu frames read, the report has %llu%s%s", (unsigned long long)frame,
-			 (unsigned long long)in->frames, r == PCAP_ERROR ? ": " : "", r == PCAP_ERROR ? pcap_geterr(pc) : "");
+			 (unsigned long long)in->frames, r < 0 ? ": " : "", r < 0 ? frames_error(src) : "");
 		changed(in, what);
 		rc = -1;
-	} else if (!in->error && (r = pcap_next_ex(pc, &hdr, &data)) != PCAP_ERROR_BREAK) {
+	} else if (!in->error && (r = frames_next(src, &f)) != 0) {
 		/* the audit read this input to its end; so must we */
 		snprintf(what, sizeof(what), "%s after frame %llu",
 			 r == 1 ? "more frames" : "a read error", (unsigned long long)in->frames);
 		changed(in, what);
 		rc = -1;
 	}
-	pcap_close(pc);
+	decoder_free(dec);
+	frames_close(src);
 	return rc;
 }
 
@@ -364,8 +414,8 @@ static int carve_input(struct carver *c, int input, const struct task *tasks, si
 			return -1;
 		}
 	}
-	uint32_t ev_iface = c->ev_ifaces++;
-	pcapng_out_idb(c->ev.w, in->dlt, CARVE_SNAPLEN, NULL);
+	c->ev.nlinks = 0; /* each input gets interfaces of its own */
+	out_iface(&c->ev, in->dlt);
 	struct dbuf keys;
 	dbuf_init(&keys, 0);
 	for (size_t k = 0; k < n; k++)
@@ -386,7 +436,7 @@ static int carve_input(struct carver *c, int input, const struct task *tasks, si
 				rc = -1;
 				break;
 			}
-			pcapng_out_idb(outs[opened].w, in->dlt, CARVE_SNAPLEN, NULL);
+			out_iface(&outs[opened], in->dlt);
 			struct dbuf fk;
 			dbuf_init(&fk, 0);
 			flow_keylog(c->a, tasks[b + opened].flow_id, &fk);
@@ -394,7 +444,7 @@ static int carve_input(struct carver *c, int input, const struct task *tasks, si
 			dbuf_free(&fk);
 		}
 		if (rc == 0)
-			rc = carve_pass(c, input, tasks + b, m, outs, b == 0 ? &c->ev : NULL, ev_iface);
+			rc = carve_pass(c, input, tasks + b, m, outs, b == 0 ? &c->ev : NULL);
 		for (size_t k = 0; k < opened; k++)
 			if (out_close(&outs[k], c->sums[tasks[b + k].finding].hex) < 0)
 				rc = -1;

@@ -71,6 +71,12 @@ static inline uint16_t cur_le16(struct cursor *c)
 	return p ? (uint16_t)(p[1] << 8 | p[0]) : 0;
 }
 
+static inline uint32_t cur_be24(struct cursor *c)
+{
+	const uint8_t *p = cur_take(c, 3);
+	return p ? (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2] : 0;
+}
+
 static inline uint32_t cur_be32(struct cursor *c)
 {
 	const uint8_t *p = cur_take(c, 4);

@@ -52,6 +52,7 @@ struct flow {
 	bool has_client_mac;
 	uint8_t client_mac[6];       /* the client's Ethernet address (device scope) */
 	const char *host;            /* interned; NULL until known */
+	const char *encap;           /* interned layers of the first packet (decode_layers_str); NULL: none */
 	uint8_t host_source;         /* enum host_source in audit.h */
 	void *l7;                    /* the pipeline's per-flow state (reassembly, parsers) */
 	size_t mem;                  /* bytes accounted to this flow beyond sizeof(struct flow) */

@@ -58,6 +58,8 @@ struct flow_record {
 	uint64_t packets, bytes;
 	uint64_t tcp_gaps, tcp_gap_bytes;
 	uint64_t requests;
+	uint16_t vlan, vlan_inner;  /* the flow key's VLAN ids (0: none) */
+	const char *encap;    /* interned "vlan 10, gre, erspan 5"; NULL when the first packet had no layer */
 	bool reasm_capped;
 	bool has_client_mac;
 	uint8_t client_mac[6]; /* the client's Ethernet address, when the link layer had one */

@@ -667,7 +667,7 @@ static void record(struct live *l, uint64_t ts, const uint8_t *data, uint32_t ca
 		pcap_breakloop(l->pc);
 		return;
 	}
-	audit_packet(l->a, ++l->frame, ts, data, caplen, wirelen);
+	audit_packet(l->a, ++l->frame, ts, l->dlt, data, caplen, wirelen);
 }
 
 /* Keeps a copy of the packet for HOLD_NS; false when out of memory. */

@@ -10,11 +10,8 @@
 
 #define BLOCK_SHB 0x0a0d0d0au
 #define BLOCK_IDB 1u
-#define BLOCK_SPB 3u
 #define BLOCK_ISB 5u
-#define BLOCK_EPB 6u
 #define BLOCK_DSB 10u
-#define BLOCK_OBSOLETE_PACKET 2u
 #define BYTE_ORDER_MAGIC 0x1a2b3c4du
 
 #define MAX_INTERFACES 1024
@@ -45,12 +42,7 @@ static const uint8_t *reader_at(struct reader *r, uint64_t at, size_t n)
 struct section {
 	bool swap;
 	uint32_t nifaces;
-	struct {
-		uint64_t units;   /* timestamp units per second */
-		bool pow2;        /* units is 2^tsresol */
-		uint8_t resol;
-		int64_t offset_s; /* if_tsoffset */
-	} ifaces[MAX_INTERFACES];
+	struct pcapng_tsfmt ifaces[MAX_INTERFACES];
 };
 
 static uint32_t get32(const uint8_t *p, bool swap)
@@ -86,49 +78,54 @@ static bool next_option(struct cursor *c, bool swap, struct option *o)
 	return o->value && cur_skip(c, (4 - o->len % 4) % 4);
 }
 
-static void read_idb(struct section *s, const uint8_t *body, size_t len)
+void pcapng_tsfmt_read(struct pcapng_tsfmt *t, const uint8_t *opts, size_t len, bool swap)
 {
-	if (s->nifaces == MAX_INTERFACES)
-		return;
-	uint32_t i = s->nifaces++;
-	s->ifaces[i].units = 1000000; /* default: microseconds */
-	s->ifaces[i].pow2 = false;
-	s->ifaces[i].resol = 6;
-	s->ifaces[i].offset_s = 0;
-	struct cursor c = cur_make(body, len);
-	if (!cur_skip(&c, 8))
-		return;
+	t->units = 1000000; /* default: microseconds */
+	t->pow2 = false;
+	t->offset_s = 0;
+	struct cursor c = cur_make(opts, len);
 	struct option o;
-	while (next_option(&c, s->swap, &o)) {
+	while (next_option(&c, swap, &o)) {
 		if (o.code == 9 && o.len == 1) { /* if_tsresol */
 			uint8_t v = o.value[0];
 			bool pow2 = v & 0x80;
 			uint8_t e = v & 0x7f;
 			if ((pow2 && e > 63) || (!pow2 && e > 19))
-				continue; /* unusable; libpcap refuses such files anyway */
-			s->ifaces[i].pow2 = pow2;
-			s->ifaces[i].resol = e;
+				continue; /* unusable: keep microseconds */
+			t->pow2 = pow2;
 			uint64_t u = 1;
 			for (uint8_t k = 0; k < e; k++)
 				u = pow2 ? u * 2 : u * 10;
-			s->ifaces[i].units = u;
+			t->units = u;
 		} else if (o.code == 14 && o.len == 8) { /* if_tsoffset, seconds */
 			uint64_t v;
 			memcpy(&v, o.value, 8);
-			s->ifaces[i].offset_s = (int64_t)(s->swap ? __builtin_bswap64(v) : v);
+			t->offset_s = (int64_t)(swap ? __builtin_bswap64(v) : v);
 		}
 	}
 }
 
-static uint64_t to_ns(const struct section *s, uint32_t iface, uint64_t ts)
+uint64_t pcapng_ts_to_ns(const struct pcapng_tsfmt *t, uint64_t ts)
 {
-	uint64_t units = s->ifaces[iface].units;
+	uint64_t units = t->units;
 	uint64_t sec = ts / units, frac = ts % units;
 	/* frac < units <= 2^63, so scale the fraction without overflowing */
-	uint64_t ns = s->ifaces[iface].pow2 || units > 1000000000u
-			      ? (uint64_t)((unsigned __int128)frac * 1000000000u / units)
-			      : frac * (1000000000u / units);
-	return (uint64_t)((int64_t)sec + s->ifaces[iface].offset_s) * 1000000000u + ns;
+	uint64_t ns = t->pow2 || units > 1000000000u ? (uint64_t)((unsigned __int128)frac * 1000000000u / units)
+						     : frac * (1000000000u / units);
+	return (uint64_t)((int64_t)sec + t->offset_s) * 1000000000u + ns;
+}
+
+static void read_idb(struct section *s, const uint8_t *body, size_t len)
+{
+	if (s->nifaces == MAX_INTERFACES)
+		return;
+	struct pcapng_tsfmt *t = &s->ifaces[s->nifaces++];
+	pcapng_tsfmt_read(t, len >= 8 ? body + 8 : body, len >= 8 ? len - 8 : 0, s->swap);
+}
+
+static uint64_t to_ns(const struct section *s, uint32_t iface, uint64_t ts)
+{
+	return pcapng_ts_to_ns(&s->ifaces[iface], ts);
 }
 
 static void read_isb(const struct section *s, const uint8_t *body, size_t len, uint64_t at,
@@ -177,14 +174,11 @@ static void read_dsb(struct reader *r, const struct section *s, uint64_t at, uin
 	free(data);
 }
 
-/* Walks blocks; with frame > 0 stops at that packet and returns its
- * offset.  *blocks counts the blocks walked. */
-static uint64_t walk(int fd, const struct pcapng_scan_ops *ops, void *ctx, uint64_t frame, uint64_t *blocks)
+uint64_t pcapng_scan(int fd, const struct pcapng_scan_ops *ops, void *ctx)
 {
 	struct reader *r = malloc(sizeof(*r));
 	struct section *s = calloc(1, sizeof(*s));
-	uint64_t at = 0, packets = 0;
-	*blocks = 0;
+	uint64_t at = 0, blocks = 0;
 	if (!r || !s)
 		goto out;
 	r->fd = fd;
@@ -204,10 +198,7 @@ static uint64_t walk(int fd, const struct pcapng_scan_ops *ops, void *ctx, uint6
 		uint32_t type = get32(h, s->swap), len = get32(h + 4, s->swap);
 		if (len < 12 || len % 4 || !reader_at(r, at + len - 4, 4))
 			break; /* damaged, or cut short: the walk ends at this block */
-		if (type == BLOCK_EPB || type == BLOCK_SPB || type == BLOCK_OBSOLETE_PACKET)
-			if (++packets == frame)
-				break;
-		if (!frame && (type == BLOCK_IDB || type == BLOCK_ISB) && len <= MAX_META_BLOCK) {
+		if ((type == BLOCK_IDB || type == BLOCK_ISB) && len <= MAX_META_BLOCK) {
 			uint8_t *body = malloc(len - 12);
 			if (body && pread(fd, body, len - 12, (off_t)(at + 8)) == (ssize_t)(len - 12)) {
 				if (type == BLOCK_IDB)
@@ -216,28 +207,14 @@ static uint64_t walk(int fd, const struct pcapng_scan_ops *ops, void *ctx, uint6
 					read_isb(s, body, len - 12, at, ops, ctx);
 			}
 			free(body);
-		} else if (!frame && type == BLOCK_DSB && len >= 20) {
+		} else if (type == BLOCK_DSB && len >= 20) {
 			read_dsb(r, s, at, len, ops, ctx);
 		}
-		++*blocks;
+		++blocks;
 		at += len;
 	}
 out:
 	free(r);
 	free(s);
-	return at;
-}
-
-uint64_t pcapng_scan(int fd, const struct pcapng_scan_ops *ops, void *ctx)
-{
-	uint64_t blocks;
-	walk(fd, ops, ctx, 0, &blocks);
 	return blocks;
-}
-
-uint64_t pcapng_packet_offset(int fd, uint64_t frame)
-{
-	static const struct pcapng_scan_ops none;
-	uint64_t blocks;
-	return walk(fd, &none, NULL, frame ? frame : 1, &blocks);
 }

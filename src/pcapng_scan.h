@@ -5,12 +5,13 @@
  * or "privaudit:withdrawal"; see docs/capturing.md).
  *
  * The walk reads block headers and skips packet blocks without copying
- * them; a damaged block ends the walk quietly (libpcap, which reads the
+ * them; a damaged block ends the walk quietly (frames.c, which reads the
  * packets, reports the damage with its position).
  */
 #ifndef PA_PCAPNG_SCAN_H
 #define PA_PCAPNG_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,12 +26,21 @@ struct pcapng_scan_ops {
 	void (*mark)(void *ctx, const char *kind, uint64_t ts_ns, uint64_t offset);
 };
 
+/* An interface's timestamp format, from its IDB's if_tsresol and
+ * if_tsoffset options (shared with frames.c, which reads the packets). */
+struct pcapng_tsfmt {
+	uint64_t units;   /* timestamp units per second */
+	bool pow2;        /* units is a power of 2 */
+	int64_t offset_s; /* if_tsoffset */
+};
+
+/* The format an IDB's options give (`opts`: the body after link type,
+ * reserved and snap length); microseconds when none is given. */
+void pcapng_tsfmt_read(struct pcapng_tsfmt *t, const uint8_t *opts, size_t len, bool swap);
+uint64_t pcapng_ts_to_ns(const struct pcapng_tsfmt *t, uint64_t ts);
+
 /* Walks the pcapng file open on fd (read with pread: the file position is
  * left alone).  Returns the number of blocks walked. */
 uint64_t pcapng_scan(int fd, const struct pcapng_scan_ops *ops, void *ctx);
-
-/* Byte offset of the block holding packet number `frame` (1-based), or of
- * the first damaged block before it: where an error message points. */
-uint64_t pcapng_packet_offset(int fd, uint64_t frame);
 
 #endif

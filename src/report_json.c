@@ -51,8 +51,23 @@ static void write_ts(struct jsonw *w, const char *key, uint64_t ts_ns, bool pres
 	jw_str(w, ts);
 }
 
+/* libpcap's name of a link type; older libpcaps lack a few. */
+static const char *link_type_name(int dlt, char buf[16])
+{
+	const char *name = pcap_datalink_val_to_name(dlt);
+	if (name)
+		return name;
+	if (dlt == 204)
+		return "PPP_WITH_DIR";
+	if (dlt == 205)
+		return "C_HDLC_WITH_DIR";
+	snprintf(buf, 16, "%d", dlt);
+	return buf;
+}
+
 static void write_input(struct jsonw *w, const struct input_record *in)
 {
+	char num[16];
 	jw_obj_begin(w);
 	jw_key(w, "path");
 	jw_str(w, in->path);
@@ -61,7 +76,12 @@ static void write_input(struct jsonw *w, const struct input_record *in)
 	jw_key(w, "format");
 	jw_str(w, in->format);
 	jw_key(w, "link_type");
-	jw_str(w, in->dlt >= 0 ? pcap_datalink_val_to_name(in->dlt) : NULL);
+	jw_str(w, in->dlt >= 0 ? link_type_name(in->dlt, num) : NULL);
+	jw_key(w, "link_types");
+	jw_arr_begin(w);
+	for (uint8_t i = 0; i < in->nlink_types; i++)
+		jw_str(w, link_type_name(in->link_types[i], num));
+	jw_arr_end(w);
 	jw_key(w, "frames");
 	jw_uint(w, in->frames);
 	write_ts(w, "first_ts", in->first_ts_ns, in->frames > 0);
@@ -367,6 +387,22 @@ static void write_flow(struct jsonw *w, const struct flow_record *r)
 	jw_str(w, ip_endpoint_str(&r->server, r->server_port, ep, sizeof(ep)));
 	jw_key(w, "transport");
 	jw_str(w, r->transport == 6 ? "tcp" : "udp");
+	jw_key(w, "vlan");
+	jw_arr_begin(w);
+	if (r->vlan || r->vlan_inner)
+		jw_uint(w, r->vlan);
+	if (r->vlan_inner)
+		jw_uint(w, r->vlan_inner);
+	jw_arr_end(w);
+	jw_key(w, "encapsulation");
+	jw_arr_begin(w);
+	for (const char *e = r->encap; e && *e;) { /* "vlan 10, gre, erspan 5" */
+		const char *end = strstr(e, ", ");
+		size_t n = end ? (size_t)(end - e) : strlen(e);
+		jw_strn(w, e, n);
+		e += n + (end ? 2 : 0);
+	}
+	jw_arr_end(w);
 	jw_key(w, "protocol");
 	jw_str(w, r->protocol);
 	jw_key(w, "category");
@@ -531,6 +567,24 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	}
 	jw_key(w, "filtered");
 	jw_uint(w, a->cnt.filtered);
+	jw_obj_end(w);
+	const struct frag_stats *fr = decoder_frag_stats(a->dec);
+	jw_key(w, "ip_reassembly");
+	jw_obj_begin(w);
+	jw_key(w, "fragments");
+	jw_uint(w, fr->fragments);
+	jw_key(w, "datagrams");
+	jw_uint(w, fr->datagrams);
+	jw_key(w, "fragments_timed_out");
+	jw_uint(w, fr->timed_out);
+	jw_key(w, "fragments_incomplete_at_end");
+	jw_uint(w, fr->incomplete_at_end);
+	jw_key(w, "fragments_over_limit");
+	jw_uint(w, fr->over_limit);
+	jw_key(w, "fragments_invalid");
+	jw_uint(w, fr->invalid);
+	jw_key(w, "fragments_overlapping");
+	jw_uint(w, fr->overlapping);
 	jw_obj_end(w);
 	jw_key(w, "flows");
 	jw_obj_begin(w);

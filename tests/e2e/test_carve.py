@@ -309,6 +309,57 @@ with t.case("reused 5-tuple: two flows, findings in both"):
     eq((a["client"], a["server"]), (b["client"], b["server"]), "same endpoints")
 check_carve(d4, rep4, "reused 5-tuple")
 
+# ---- one pcapng, two link types, half the frames in a tunnel ----
+
+def write_multilink(src, dst):
+    """src's Ethernet frames in a pcapng with two interfaces libpcap would
+    refuse together: odd frames on interface 0 (Ethernet), each wrapped in
+    an outer IPv4 GRE packet; even frames on interface 1 as raw IP
+    (LINKTYPE_RAW, another snap length).  Returns [(linktype, data)] in order."""
+    _, frames = read_pcap(src)
+
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+    out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)),
+           block(1, struct.pack("<HHI", 1, 0, 262144)), block(1, struct.pack("<HHI", 101, 0, 65535))]
+    written = []
+    for n, (ts, cap, wire, data) in enumerate(frames, 1):
+        inner = data[14:]
+        if n % 2:
+            gre = struct.pack("!HH", 0, 0x0800) + inner
+            outer = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(gre), n, 0, 64, 47, 0,
+                                bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])) + gre
+            frame, iface, lt = data[:12] + b"\x08\x00" + outer, 0, 1
+        else:
+            frame, iface, lt = inner, 1, 101
+        out.append(block(6, struct.pack("<IIIII", iface, ts // 1000 >> 32, ts // 1000 & 0xFFFFFFFF, len(frame),
+                                        len(frame)) + frame))
+        written.append((lt, frame))
+    open(dst, "wb").write(b"".join(out))
+    return written
+
+
+multi = os.path.join(tmp, "multilink.pcapng")
+multi_frames = write_multilink(os.path.join(CAPTURES, "test", "http", "split-header.pcap"), multi)
+d6, rep6 = carve("multilink", multi)
+with t.case("pcapng of two link types, half in GRE: each finding file has its flow's frames, each "
+            "on an interface of its own link type"):
+    eq(rep6["inputs"][0]["link_types"], ["EN10MB", "RAW"], "link types read")
+    assert rep6["findings"], "the report has findings"
+    for i, fd in enumerate(rep6["findings"], 1):
+        shb, idbs, epbs = read_pcapng(os.path.join(d6, f"F{i:04d}.pcapng"))
+        flow = rep6["flows"][fd["flow"] - 1]
+        eq(flow["encapsulation"], ["gre"], "the flow's first packet came through GRE")
+        eq([e[5] for e in epbs], [f"frame {n} of multilink.pcapng" for n in range(1, len(multi_frames) + 1)],
+           "every frame of the one flow, tunnelled or not")
+        eq([i[0] for i in idbs], [1, 101], "interfaces: Ethernet, then raw IP")
+        for n, e in enumerate(epbs, 1):
+            eq((idbs[e[0]][0], e[4]), multi_frames[n - 1], f"frame {n}: link type and bytes")
+    shb, idbs, epbs = read_pcapng(os.path.join(d6, "evidence.pcapng"))
+    eq([i[0] for i in idbs], [1, 101], "evidence.pcapng interfaces")
+
+
 # ---- TLS: the key log lines of exactly the carved connections, in a DSB ----
 
 TLSDIR = os.path.join(CAPTURES, "test", "tls")

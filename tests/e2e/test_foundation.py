@@ -41,10 +41,13 @@ def check_flows(name, rep, exp):
     if name == "malformed.pcap":
         eq([f["first_frame"] for f in flows], [3, 9, 10, 15], "malformed.pcap flow starts")
         flows = [f for f in flows if f["first_frame"] == 15]
-    # IP fragments are counted and skipped, not reassembled: the two UDP
-    # datagrams sent as fragments (frames 9-13) make no flow
+    # IP fragments are reassembled: each of the two UDP datagrams sent as
+    # fragments (frames 9-11, 12-13) is one packet of its whole IP length, in
+    # the frame that completed it (the README's "reassembled" alternative)
     if name == "ipv4-options-frag.pcap":
-        want_flows = [f for f in want_flows if f["first_frame"] < 9]
+        want_flows = [dict(f, first_frame=f["frames"][-1], packets=1,
+                           bytes={11: 3028, 13: 2048}.get(f["frames"][-1], f["bytes"]))
+                      if f["first_frame"] >= 9 else f for f in want_flows]
     eq(len(flows), len(want_flows), f"{name}: number of flows")
     for got, want in zip(flows, want_flows):
         what = f"{name} flow {want['flow']}"
@@ -56,6 +59,8 @@ def check_flows(name, rep, exp):
         eq(got["host_source"], norm_host_source(want["host_source"]), what + " host_source")
         eq(got["packets"], want["packets"], what + " packets")
         eq(got["bytes"], want["bytes"], what + " bytes")
+        eq(got["encapsulation"], want["encapsulation"], what + " encapsulation")
+        eq(got["vlan"], want["vlan"], what + " vlan")
 
 
 good = [n for n, e in sorted(expected.items()) if "flows" in e and not n.startswith("bad/")]
@@ -70,6 +75,14 @@ for name in good:
         eq(inp["error"], None, "error")
         eq(inp["sha256"], hashlib.sha256(open(path, "rb").read()).hexdigest(), "sha256")
         check_flows(name, rep, exp)
+        # what could not be decoded, and why (captures/test/encap/)
+        if "coverage" in exp:
+            pk = rep["coverage"]["packets"]
+            got = {k: v for k, v in pk.items() if v and k not in ("total", "ok")}
+            eq(got, exp["coverage"], "coverage.packets beyond ok")
+            eq(pk["ok"], sum(1 for f in exp["frame_list"] if f[5] is not None), "coverage.packets.ok")
+        if "ip_reassembly" in exp:
+            eq(rep["coverage"]["ip_reassembly"], exp["ip_reassembly"], "coverage.ip_reassembly")
 
 with t.case("link types are named"):
     names = {}
@@ -80,6 +93,12 @@ with t.case("link types are named"):
                "linktype-raw.pcap": "RAW", "linktype-ipv4.pcap": "IPV4", "linktype-ipv6.pcap": "IPV6",
                "linktype-null.pcap": "NULL", "linktype-loop.pcap": "LOOP", "linktype-vlan.pcap": "EN10MB"},
        "link types")
+    names = {f: report(os.path.join(TEST, "encap", f))["inputs"][0]["link_type"]
+             for f in ["nflog.pcap", "ppp.pcap", "ppp-hdlc.pcap", "ppp-ether.pcap", "chdlc.pcap", "wlan.pcap",
+                       "radiotap.pcap"]}
+    eq(names, {"nflog.pcap": "NFLOG", "ppp.pcap": "PPP", "ppp-hdlc.pcap": "PPP_SERIAL", "ppp-ether.pcap": "PPP_ETHER",
+               "chdlc.pcap": "C_HDLC", "wlan.pcap": "IEEE802_11", "radiotap.pcap": "IEEE802_11_RADIO"},
+       "link types of captures/test/encap")
 
 with t.case("nanosecond captures: first_ts keeps microseconds, from the right second"):
     rep = report(os.path.join(TEST, "pcapng-nsec.pcapng"))
@@ -100,10 +119,32 @@ with t.case("malformed.pcap: each defect classified, the good conversation still
     eq((pk["total"], pk["ok"], pk["not_ip"], pk["truncated"], pk["invalid"]), (22, 11, 1, 1, 9), "packet outcomes")
     eq(rep["flows"][-1]["host"], "good.example.com", "host after the bad frames")
 
-with t.case("ipv4-options-frag.pcap: fragments counted, not decoded as flows"):
+with t.case("ipv4-options-frag.pcap: fragments reassembled into their datagrams"):
     rep = report(os.path.join(TEST, "ipv4-options-frag.pcap"))
-    eq(rep["coverage"]["packets"]["ip_fragment"], 5, "fragments (3 IPv4 + 2 IPv6)")
-    eq([f["host"] for f in rep["flows"]], ["linktest.example.com"], "flows")
+    eq(rep["coverage"]["packets"]["ip_fragment"], 3, "fragments held (2 IPv4 + 1 IPv6)")
+    eq(rep["coverage"]["ip_reassembly"], {"fragments": 5, "datagrams": 2, "fragments_timed_out": 0,
+                                          "fragments_incomplete_at_end": 0, "fragments_over_limit": 0,
+                                          "fragments_invalid": 0, "fragments_overlapping": 0}, "reassembly")
+    eq([(f["first_frame"], f["server"], f["packets"], f["bytes"]) for f in rep["flows"]],
+       [(1, "192.0.2.80:80", 8, 555), (11, "192.0.2.53:5000", 1, 3028), (13, "[2001:db8::53]:5000", 1, 2048)],
+       "flows")
+
+with t.case("encap/pcapng-multilink.pcapng: six interfaces of five link types, read per frame"):
+    rep = report(os.path.join(TEST, "encap", "pcapng-multilink.pcapng"))
+    inp = rep["inputs"][0]
+    eq(inp["link_type"], "EN10MB", "link_type (the first interface's)")
+    eq(inp["link_types"], ["EN10MB", "LINUX_SLL", "PPI", "PRISM_HEADER", "IEEE802_11_RADIO_AVS", "147"],
+       "link_types")
+    eq(inp["frames"], 41, "frames")
+    eq(len(rep["flows"]), 5, "flows")
+
+with t.case("a pcapng cut inside its first interface block: clear error at byte offset 28"):
+    src = open(os.path.join(TEST, "pcapng-basic.pcapng"), "rb").read()
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "cut.pcapng")
+        open(p, "wb").write(src[:40])
+        rc, out, err = run("replay", "--format", "json", p, check_rc=2)
+        assert "truncated pcapng file" in err and "(at byte offset 28)" in err, err
 
 # ---- bad inputs: one line on stderr naming the file, exit 2, report still written
 BAD = os.path.join(TEST, "bad")

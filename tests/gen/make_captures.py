@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gen_foundation as A  # noqa: E402
 import gen_http as B  # noqa: E402
+import gen_encap as C  # noqa: E402
 from pcapgen import (LINKTYPE_NAMES, fmt_value, json_value, STEP_NS, is_v6)  # noqa: E402
 
 
@@ -51,6 +52,9 @@ def md_escape(s):
 
 
 def fmt_desc(cap):
+    if getattr(cap, "ifaces", None):
+        return ("pcapng (little-endian SHB, %d IDBs, Enhanced Packet Blocks on several interfaces), "
+                "microseconds" % len(cap.ifaces))
     if cap.fmt == "pcapng":
         return ("pcapng (little-endian SHB, one IDB, Enhanced Packet Blocks), if_tsresol %d (%s)" %
                 (cap.tsresol, "microseconds" if cap.tsresol == 6 else "nanoseconds"))
@@ -90,12 +94,23 @@ def cap_json(cap, size, flow_index):
         "http_responses": [],
         "frame_list": [],
     }
+    if isinstance(cap, C.EncapCapture):
+        j["encap"] = True  # tunnelled: verify.py's per-frame checks read the outer headers
+        j["coverage"] = cap.coverage
+        if cap.reassembly:
+            j["ip_reassembly"] = cap.reassembly
+        if cap.libpcap_refuses:
+            j["libpcap_refuses"] = True
+        if cap.tshark_opts:
+            j["tshark_opts"] = cap.tshark_opts
     for i, fl in enumerate(cap.flows, 1):
         j["flows"].append({
             "flow": i, "first_frame": fl["frames"][0], "transport": fl["proto"],
             "client": ep(fl["client"]), "server": ep(fl["server"]),
             "host": fl["host"], "host_source": fl["host_src"],
             "packets": fl["packets"], "bytes": fl["bytes"], "frames": fl["frames"],
+            "encapsulation": fl.get("encapsulation", ["vlan %d" % v for _, v in cap.vlans]),
+            "vlan": fl.get("vlan", [v for _, v in cap.vlans][:2]),
         })
         if "isn" in fl:
             j["flows"][-1]["isn"] = fl["isn"]
@@ -127,7 +142,8 @@ def cap_md(cap, size, flow_index):
     out = []
     out.append("### `%s`\n" % cap.relpath)
     out.append("| property | value |\n|---|---|")
-    out.append("| link type | %s |" % LINKTYPE_NAMES[cap.linktype])
+    out.append("| link type | %s |" % ("one per interface (below)" if getattr(cap, "ifaces", None)
+                                         else LINKTYPE_NAMES[cap.linktype]))
     out.append("| file format | %s |" % fmt_desc(cap))
     out.append("| frames | %d |" % len(cap.frames))
     out.append("| file size | %d bytes |" % size)
@@ -202,6 +218,7 @@ def main():
     raw_bad = A.bad_files()
     raw_batch = A.batch_raw()
     caps_b = B.all_caps()
+    caps_c = C.all_caps()
 
     expected = {"generator": "tests/gen/make-captures.sh", "files": {}}
     sections = {}
@@ -212,7 +229,7 @@ def main():
         with open(p, "wb") as fh:
             fh.write(data)
 
-    for cap in caps_a + caps_batch + caps_b:
+    for cap in caps_a + caps_batch + caps_b + caps_c:
         fi = analyse(cap)
         data = cap.file_bytes()
         assert len(data) < 100 * 1024, cap.relpath
@@ -236,6 +253,7 @@ def main():
     order_batch = ["batch/a-good.pcap", "batch/b-bad.pcap", "batch/c-good.pcapng",
                    "batch/notes.txt", "batch/sub/d-good.pcap"]
     order_b = [c.relpath for c in caps_b]
+    order_c = [c.relpath for c in caps_c]
     body = [head]
     body.append("\n## A. Foundation captures (`captures/test/`)\n")
     body += [sections[r] for r in order_a]
@@ -248,6 +266,9 @@ def main():
     body += [sections[r] for r in order_batch]
     body.append("\n## B. HTTP/1.x reassembly and body cases (`captures/test/http/`)\n")
     body += [sections[r] for r in order_b]
+    body.append("\n## C. Link types, tunnels and IP fragments (`captures/test/encap/`)\n")
+    body.append(C.__doc__.split("\n\n", 1)[1].strip() + "\n")
+    body += [sections[r] for r in order_c]
     with open(os.path.join(outdir, "README.md"), "w", encoding="utf-8") as fh:
         fh.write("\n".join(body))
 

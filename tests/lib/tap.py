@@ -17,6 +17,7 @@ TOP_SRCDIR = os.environ.get("TOP_SRCDIR", os.path.abspath(os.path.join(os.path.d
 PRIVAUDIT = os.environ.get("PRIVAUDIT", os.path.join(TOP_SRCDIR, "privaudit"))
 CAPTURES = os.path.join(TOP_SRCDIR, "captures")
 PUBLIC = os.path.abspath(os.path.join(TOP_SRCDIR, "..", "shared", "captures", "public"))
+EXTERNAL = os.path.abspath(os.path.join(TOP_SRCDIR, "..", "shared", "captures", "external"))
 
 
 class Tap:

@@ -149,7 +149,6 @@ static void test_secrets_and_marks(void **state)
 	isb(&f, 1700000000123456789ULL, "privaudit:consent");
 	isb(&f, 1700000001000000000ULL, "some other comment");
 	isb(&f, 1700000002000000000ULL, "privaudit:withdrawal");
-	size_t second_packet_at = f.n;
 	epb(&f);
 	int fd = file_of(&f, f.n);
 	struct found got = { .nmarks = 0 };
@@ -160,7 +159,6 @@ static void test_secrets_and_marks(void **state)
 	assert_string_equal(got.kinds[0], "consent");
 	assert_int_equal(got.ts[0], 1700000000123456789ULL);
 	assert_string_equal(got.kinds[1], "withdrawal");
-	assert_int_equal(pcapng_packet_offset(fd, 2), second_packet_at);
 	close(fd);
 }
 
@@ -194,7 +192,6 @@ static void test_damaged_files(void **state)
 	assert_int_equal(pcapng_scan(fd, &ops, &got), 3);
 	assert_int_equal(got.nmarks, 1);
 	assert_string_equal(got.secrets, "");
-	assert_int_equal(pcapng_packet_offset(fd, 1), good); /* points at the damaged block */
 	close(fd);
 	/* a block length that is not a multiple of 4 */
 	f.b[good + 4] = 0x1d;
