@@ -18,6 +18,7 @@
 #include "decode.h"
 #include "fields.h"
 #include "flow.h"
+#include "http1.h"
 
 enum host_source {
 	HOST_NONE,
@@ -103,6 +104,9 @@ struct flow_record {
 	uint64_t packets, bytes;
 	uint64_t tcp_gaps, tcp_gap_bytes;
 	uint64_t requests;
+	bool has_http;       /* an HTTP parser ran: */
+	uint64_t http_resyncs, http_skipped, http_truncated_bodies;
+	uint64_t http_anomalies[H1_ANOMALY_COUNT];
 	bool reasm_capped;
 	bool is_tls;         /* the flow began with a TLS ClientHello: */
 	struct flow_tls tls; /* what it said */
@@ -115,7 +119,8 @@ struct audit_counters {
 	uint64_t dns_dropped; /* answers refused at the cache cap */
 	uint64_t requests, transmissions;
 	uint64_t tcp_gaps, tcp_gap_bytes, flows_reasm_capped;
-	uint64_t http_resyncs, http_bad_messages;
+	uint64_t http_resyncs, http_bad_messages, http_truncated_bodies;
+	uint64_t http_anomalies[H1_ANOMALY_COUNT];
 	uint64_t truncated_messages;
 	uint64_t tls_flows, quic_flows; /* as nDPI names them */
 	uint64_t tls_decrypted, tls_failed, tls_records_decrypted, tls_records_failed;
