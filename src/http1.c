@@ -47,6 +47,12 @@ struct h1_req {
 	bool complete, final_status, is_head, is_connect;
 };
 
+/* The incremental check of a first line's bytes. */
+struct line_scan {
+	bool in_method;    /* client: still reading the method token */
+	uint16_t pos;      /* client: method bytes; server: bytes of "HTTP/1." matched */
+};
+
 /* What a first line may be, where it is read. */
 enum line_policy {
 	LINE_LENIENT, /* where a message must start: whatever a lenient server accepts */
@@ -61,8 +67,15 @@ struct h1_dir {
 	size_t line_len;
 	/* the first line being collected (ST_LINE) */
 	enum line_policy policy;
-	bool in_method;       /* client: still reading the method token */
-	uint16_t line_pos;    /* client: method bytes; server: bytes of "HTTP/1." matched */
+	struct line_scan scan;
+	bool line_fresh;      /* it began in the current delivery */
+	/* where later deliveries began inside a strict candidate line: a
+	 * message may start there instead (and how many head frames came before) */
+	struct {
+		uint32_t off;
+		uint16_t nframes;
+	} bound[8];
+	uint8_t nbound;
 	bool v09;             /* the head's request line has no version: it may end without a blank line */
 	bool bare_method;     /* the request line is a method alone: headers must follow */
 	unsigned anomalies;   /* of the message being read (ANOM bits) */
@@ -208,11 +221,13 @@ static bool parse_request_line(const char *s, size_t n, struct request_line *rl)
 	return true;
 }
 
-/* Would a request line of this shape start a message here? */
+/* Would a request line of this shape start a message here?  Strict is the
+ * plain shape alone (one space, no space in the target, HTTP/1.0 or 1.1):
+ * it must not take junk before a request for part of it. */
 static bool line_acceptable(const struct request_line *rl, enum line_policy policy)
 {
 	if (policy == LINE_STRICT)
-		return rl->version_ok;
+		return rl->version_ok && rl->anomalies == 0;
 	if (!(rl->anomalies & ANOM(H1_MISSING_VERSION)) || rl->target_len == 0)
 		return true; /* a method alone is checked when its head is complete */
 	/* HTTP/0.9 "GET /": only targets a server would take */
@@ -223,21 +238,21 @@ static bool line_acceptable(const struct request_line *rl, enum line_policy poli
 
 /* Checks the bytes of a first line as they come (ST_LINE): the index of the
  * first byte that cannot belong to one, or n.  p holds no LF. */
-static size_t scan_line(struct h1_dir *d, int dir, const uint8_t *p, size_t n)
+static size_t scan_line(struct line_scan *ls, int dir, const uint8_t *p, size_t n)
 {
 	static const char status_start[] = "HTTP/1.";
 	for (size_t i = 0; i < n; i++) {
 		uint8_t b = p[i];
-		if (dir == 1 && d->line_pos < sizeof(status_start) - 1) {
-			if (b != (uint8_t)status_start[d->line_pos])
+		if (dir == 1 && ls->pos < sizeof(status_start) - 1) {
+			if (b != (uint8_t)status_start[ls->pos])
 				return i;
-			d->line_pos++;
-		} else if (dir == 0 && d->in_method) {
+			ls->pos++;
+		} else if (dir == 0 && ls->in_method) {
 			if (is_tchar(b)) {
-				if (++d->line_pos > METHOD_MAX)
+				if (++ls->pos > METHOD_MAX)
 					return i;
-			} else if (d->line_pos && (is_ws(b) || b == '\r')) {
-				d->in_method = false;
+			} else if (ls->pos && (is_ws(b) || b == '\r')) {
+				ls->in_method = false;
 			} else {
 				return i;
 			}
@@ -250,18 +265,22 @@ static size_t scan_line(struct h1_dir *d, int dir, const uint8_t *p, size_t n)
 
 int http1_looks_like_request(const uint8_t *data, size_t len)
 {
-	struct h1_dir probe = { .in_method = true };
+	struct line_scan ls = { .in_method = true };
 	const uint8_t *lf = memchr(data, '\n', len);
 	size_t n = lf ? (size_t)(lf - data) : len;
-	if (scan_line(&probe, 0, data, n) != n)
+	if (scan_line(&ls, 0, data, n) != n)
 		return 0;
 	if (!lf)
 		return -1;
 	/* Without a version the shape is too weak to tell a request from
 	 * another text protocol ("CWD /pub", "DATA"): the server's answer
-	 * will tell (session.c). */
+	 * will tell (session.c), except for HTTP/0.9's own "GET /path". */
 	struct request_line rl;
-	return parse_request_line((const char *)data, n, &rl) && !(rl.anomalies & ANOM(H1_MISSING_VERSION));
+	if (!parse_request_line((const char *)data, n, &rl))
+		return 0;
+	if (!(rl.anomalies & ANOM(H1_MISSING_VERSION)))
+		return 1;
+	return rl.method_len == 3 && memcmp(rl.method, "GET", 3) == 0 && rl.target_len && rl.target[0] == '/' ? 2 : 0;
 }
 
 struct http1_conn *http1_new(http_request_fn on_request, void *ctx, size_t max_body, bool midstream)
@@ -413,12 +432,21 @@ static int parse_head(char *buf, size_t len, struct http_header *h, size_t max, 
 		if (is_ws((uint8_t)line[0])) {
 			if (n == 0) { /* a continuation with nothing to continue */
 				*anomalies |= ANOM(H1_BAD_HEADER_LINE);
-			} else { /* obs-fold: join to the previous value */
+			} else { /* obs-fold: the line break and the indent become one space */
 				*anomalies |= ANOM(H1_OBS_FOLD);
 				struct http_header *prev = &h[n - 1];
-				for (char *p = (char *)prev->value + prev->value_len; p < line; p++)
-					*p = ' ';
-				prev->value_len = (size_t)(line + llen - prev->value);
+				const char *src = line;
+				size_t sl = llen;
+				while (sl && is_ws((uint8_t)*src))
+					src++, sl--;
+				while (sl && is_ws((uint8_t)src[sl - 1]))
+					sl--;
+				if (sl) { /* moved left, within this header's own bytes */
+					char *dst = (char *)prev->value + prev->value_len;
+					*dst = ' ';
+					memmove(dst + 1, src, sl);
+					prev->value_len += 1 + sl;
+				}
 			}
 		} else {
 			char *colon = memchr(line, ':', llen);
@@ -528,8 +556,9 @@ static void begin_line(struct h1_dir *d, enum line_policy policy)
 {
 	d->st = ST_LINE;
 	d->policy = policy;
-	d->in_method = true;
-	d->line_pos = 0;
+	d->scan = (struct line_scan){ .in_method = true };
+	d->line_fresh = true;
+	d->nbound = 0;
 	d->v09 = d->bare_method = false;
 	d->head.len = 0;
 	d->head.capped = false;
@@ -538,18 +567,70 @@ static void begin_line(struct h1_dir *d, enum line_policy policy)
 		d->anomalies = 0;
 }
 
-/* The first line in d->head is complete: does a message start with it? */
+/* Drops the first n bytes of a candidate line and the frames that carried
+ * only them. */
+static void drop_line_start(struct h1_dir *d, size_t n, size_t nframes)
+{
+	memmove(d->head.data, d->head.data + n, d->head.len - n);
+	d->head.len -= n;
+	memmove(d->hframes, d->hframes + nframes, (d->nhframes - nframes) * sizeof(*d->hframes));
+	d->nhframes -= nframes;
+}
+
+/* The first line in d->head is complete: does a message start with it?
+ * A strict candidate that spans deliveries may hold junk before a message
+ * that starts with a later delivery: then the line from that delivery on
+ * is tried, and taken alone when it is one. */
 static bool first_line_ok(struct h1_dir *d, int dir)
 {
-	if (dir == 1)
-		return true; /* "HTTP/1." was checked byte by byte; the rest when the head is complete */
-	struct request_line rl;
 	size_t n = d->head.len - 1; /* without its LF */
-	if (!parse_request_line((const char *)d->head.data, n, &rl) || !line_acceptable(&rl, d->policy))
-		return false;
-	d->v09 = rl.target_len && (rl.anomalies & ANOM(H1_MISSING_VERSION));
-	d->bare_method = !rl.target_len && (rl.anomalies & ANOM(H1_MISSING_VERSION));
-	return true;
+	struct request_line rl;
+	for (int i = -1; i < (int)d->nbound; i++) {
+		size_t off = i < 0 ? 0 : d->bound[i].off;
+		const uint8_t *line = d->head.data + off;
+		if (i >= 0) {
+			struct line_scan ls = { .in_method = true };
+			if (off >= n || scan_line(&ls, dir, line, n - off) != n - off)
+				continue;
+		}
+		bool ok = dir == 1 || (parse_request_line((const char *)line, n - off, &rl) &&
+				       line_acceptable(&rl, d->policy));
+		if (!ok)
+			continue;
+		if (i >= 0) /* the bytes before belonged to no message */
+			drop_line_start(d, off, d->bound[i].nframes);
+		if (dir == 0) {
+			d->v09 = rl.target_len && (rl.anomalies & ANOM(H1_MISSING_VERSION));
+			d->bare_method = !rl.target_len && (rl.anomalies & ANOM(H1_MISSING_VERSION));
+		}
+		return true;
+	}
+	return false;
+}
+
+/* A strict candidate line that spans deliveries met a byte no line holds,
+ * in the delivery now being read: go on from the first delivery start
+ * inside it from which the bytes collected still fit (at worst this
+ * delivery's start). */
+static void restart_at_bound(struct h1_dir *d, int dir)
+{
+	for (int i = 0; i < d->nbound; i++) {
+		size_t off = d->bound[i].off, nf = d->bound[i].nframes;
+		struct line_scan ls = { .in_method = true };
+		if (off < d->head.len && scan_line(&ls, dir, d->head.data + off, d->head.len - off) != d->head.len - off)
+			continue;
+		drop_line_start(d, off, nf);
+		for (int j = i + 1; j < d->nbound; j++) {
+			d->bound[j - i - 1].off = d->bound[j].off - (uint32_t)off;
+			d->bound[j - i - 1].nframes = (uint16_t)(d->bound[j].nframes - nf);
+		}
+		d->nbound = (uint8_t)(d->nbound - i - 1);
+		d->scan = ls;
+		if (d->head.len == 0)
+			break;
+		return;
+	}
+	begin_line(d, LINE_STRICT);
 }
 
 /* A complete request head is in d->head: parse it and queue the request. */
@@ -865,6 +946,14 @@ size_t http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uin
 	bool was_dead = c->dead;
 	if (dir == 1 && n)
 		finish_v09(c);
+	if (d->st == ST_LINE && n) { /* a first line goes on in this delivery */
+		d->line_fresh = false;
+		if (d->policy == LINE_STRICT && d->nbound < sizeof(d->bound) / sizeof(*d->bound)) {
+			d->bound[d->nbound].off = (uint32_t)d->head.len;
+			d->bound[d->nbound].nframes = (uint16_t)d->nhframes;
+			d->nbound++;
+		}
+	}
 	while (p < end && !c->dead) {
 		size_t left = (size_t)(end - p), k;
 		bool done, overflow;
@@ -880,8 +969,12 @@ size_t http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uin
 		case ST_LINE: {
 			const uint8_t *lf = memchr(p, '\n', left);
 			size_t body = lf ? (size_t)(lf - p) : left;
-			size_t ok = scan_line(d, dir, p, body);
+			size_t ok = scan_line(&d->scan, dir, p, body);
 			if (ok < body) {
+				if (d->policy == LINE_STRICT && !d->line_fresh && p == start) {
+					restart_at_bound(d, dir); /* junk before a later delivery's start */
+					continue;
+				}
 				line_rejected(c, d, dir);
 				p += ok; /* resynchronising goes on from the byte that did not fit */
 				continue;

@@ -106,7 +106,8 @@ size_t http1_memory(const struct http1_conn *c);
 /* Does data start like an HTTP/1 request line, by its shape: token SP
  * target SP HTTP/x.y (the leniencies of a message start allowed, except a
  * missing version)?  1 yes, 0 no, -1 cannot tell yet (the line is not
- * complete and nothing in it says no). */
+ * complete and nothing in it says no), 2 an HTTP/0.9 Simple-Request
+ * ("GET /path" alone): a request only if the client spoke first. */
 int http1_looks_like_request(const uint8_t *data, size_t len);
 
 #endif

@@ -35,6 +35,7 @@ struct session {
 	bool midstream;   /* the flow was not seen from its SYN */
 	bool stopped;     /* nothing more to decode: reassembly let go */
 	bool tunnel;      /* inside a CONNECT tunnel: its protocol is decided again */
+	bool server_spoke; /* the server sent bytes before the protocol was decided */
 	bool skip_crlf[2]; /* a tunnel's direction has not started yet: stray line ends are skipped */
 	int probes;
 	struct dbuf held; /* client bytes seen while probing (PROBE_HOLD_BYTES) */
@@ -77,10 +78,13 @@ static void probe_app(struct session *s, int dir, const uint8_t *data, size_t le
 		      uint64_t ts_ns)
 {
 	if (dir == 0) {
+		int h1 = http1_looks_like_request(data, len);
+		/* HTTP/0.9 "GET /": the client's first words, on a connection seen
+		 * from its start (FTP, SMTP, POP3 servers speak first) */
+		bool simple = h1 == 2 && s->probes == 0 && !s->server_spoke && (!s->midstream || s->tunnel);
 		if (http2_looks_like_preface(data, len) == 1) {
 			start_http2(s, 0);
-		} else if (http1_looks_like_request(data, len) != 0 ||
-			   (s->midstream && memmem(data, len, " HTTP/1.", 8))) {
+		} else if (h1 == 1 || h1 == -1 || simple || (s->midstream && memmem(data, len, " HTTP/1.", 8))) {
 			start_http1(s);
 		} else if (++s->probes >= PROBE_SEGMENTS) {
 			s->app = A_NONE;
@@ -95,6 +99,8 @@ static void probe_app(struct session *s, int dir, const uint8_t *data, size_t le
 			stop_holding(s);
 	} else if (len >= 7 && memcmp(data, "HTTP/1.", 7) == 0) {
 		start_http1(s);
+	} else if (len) {
+		s->server_spoke = true;
 	}
 }
 
