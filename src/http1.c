@@ -221,13 +221,22 @@ static bool parse_request_line(const char *s, size_t n, struct request_line *rl)
 	return true;
 }
 
-/* Would a request line of this shape start a message here?  Strict is the
- * plain shape alone (one space, no space in the target, HTTP/1.0 or 1.1):
- * it must not take junk before a request for part of it. */
-static bool line_acceptable(const struct request_line *rl, enum line_policy policy)
+/* Would a request line of this shape start a message here?  Where a
+ * message must start, whatever a lenient server takes.  Resynchronising,
+ * only a version HTTP/1.0 or 1.1 and a method as nginx takes them
+ * (A-Z, '_', '-'): lower-case junk before a request is not a method; and
+ * for a line that spans deliveries the plain shape alone (one space, no
+ * space in the target), since the junk that ended the previous delivery
+ * could otherwise be glued to a request that starts the next. */
+static bool line_acceptable(const struct request_line *rl, enum line_policy policy, bool spans)
 {
-	if (policy == LINE_STRICT)
-		return rl->version_ok && rl->anomalies == 0;
+	if (policy == LINE_STRICT) {
+		for (size_t i = 0; i < rl->method_len; i++)
+			if (!((rl->method[i] >= 'A' && rl->method[i] <= 'Z') || rl->method[i] == '_' || rl->method[i] == '-'))
+				return false;
+		unsigned spacing = ANOM(H1_EXTRA_SPACES) | ANOM(H1_SPACE_IN_TARGET) | ANOM(H1_MISSING_TARGET);
+		return !(rl->anomalies & ~(spans ? 0 : spacing)) && rl->version_ok;
+	}
 	if (!(rl->anomalies & ANOM(H1_MISSING_VERSION)) || rl->target_len == 0)
 		return true; /* a method alone is checked when its head is complete */
 	/* HTTP/0.9 "GET /": only targets a server would take */
@@ -593,8 +602,9 @@ static bool first_line_ok(struct h1_dir *d, int dir)
 			if (off >= n || scan_line(&ls, dir, line, n - off) != n - off)
 				continue;
 		}
+		bool spans = i + 1 < (int)d->nbound; /* a later delivery began inside it */
 		bool ok = dir == 1 || (parse_request_line((const char *)line, n - off, &rl) &&
-				       line_acceptable(&rl, d->policy));
+				       line_acceptable(&rl, d->policy, spans));
 		if (!ok)
 			continue;
 		if (i >= 0) /* the bytes before belonged to no message */

@@ -520,7 +520,7 @@ static void test_midstream_split_start(void **state)
 /* While resynchronising, a delivery that ends in junk without a LF is
  * followed by one that starts a request: the junk is not taken for part of
  * it, whether the request line is split again or the junk looks like the
- * start of a method.  (A short junk tail made only of token characters
+ * start of a method.  (A short junk tail made only of upper-case letters
  * right before a request line split after its first bytes would be read as
  * the start of the method: the bytes cannot tell.) */
 static void test_resync_junk_then_request(void **state)
@@ -554,12 +554,24 @@ static void test_resync_junk_then_request(void **state)
 		assert_int_equal(k.n, 1);
 		assert_string_equal(k.r[0].target, "/v1/d");
 	}
-	/* strict: a line with spaces in its target does not resynchronise */
-	k.n = 0;
-	struct http1_conn *c = http1_new(on_request, &k, 1 << 16, true);
-	feed(c, 0, "GET /a b HTTP/1.1\r\n\r\n", 0, 1);
-	http1_free(c);
-	assert_int_equal(k.n, 0);
+	/* resynchronising (here: mid-stream): a space in the target of a line
+	 * within one delivery is taken (Nikto's "netsonar;cat /etc/passwd"),
+	 * not across deliveries, and never a lower-case method */
+	static const char *const parts[][2] = {
+		{ "GET /cgi-bin/handler/netsonar;cat /etc/passwd|?data=Download HTTP/1.1\r\nHost: a\r\n\r\n", "" },
+		{ "its tail\"}GET /c HTTP/1.1\r\nHost: a\r\n\r\n", "" },
+		{ "GET /a ", "b HTTP/1.1\r\n\r\n" },
+	};
+	for (size_t j = 0; j < 3; j++) {
+		k.n = 0;
+		struct http1_conn *c = http1_new(on_request, &k, 1 << 16, true);
+		feed(c, 0, parts[j][0], 0, 1);
+		feed(c, 0, parts[j][1], 0, 2);
+		http1_free(c);
+		assert_int_equal(k.n, j == 0);
+		if (j == 0)
+			assert_string_equal(k.r[0].target, "/cgi-bin/handler/netsonar;cat /etc/passwd|?data=Download");
+	}
 }
 
 /* Binary junk while resynchronising costs no request and little work. */
