@@ -47,7 +47,8 @@ struct sink {
 static void copy_str(char *dst, size_t cap, const char *s, size_t len)
 {
 	assert_true(len < cap);
-	memcpy(dst, s, len);
+	if (len)
+		memcpy(dst, s, len);
 	dst[len] = 0;
 }
 
