@@ -5,8 +5,9 @@
  * comes from a well-known port to an ephemeral one).  Flows expire by packet
  * time, not wall-clock time: idle TCP, closed TCP (FIN both ways or RST) and
  * idle UDP flows each have a timeout.  A SYN on the ports of a closed flow
- * (other than that flow's own SYN again) ends it and starts a new flow.  A cap on the number of flows and on
- * the memory they account evicts the least recently seen flow.  Every flow
+ * (other than that flow's own SYN again) ends it and starts a new flow.  A
+ * cap on the number of flows and on the memory they account evicts the
+ * least recently seen flow.  Every flow
  * that leaves the table, by timeout, eviction or flow_table_flush, is handed
  * to the `on_end` callback first: flows are finalised, never lost.
  */
