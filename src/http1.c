@@ -2,9 +2,14 @@
  *
  * Per direction a small state machine:
  *
- *   IDLE --message start--> HEAD --blank line--> BODY_LEN | CHUNK_SIZE | BODY_CLOSE --> IDLE
+ *   IDLE --first byte--> LINE --its LF, a message start--> HEAD --blank line--> BODY_LEN | CHUNK_SIZE | BODY_CLOSE --> IDLE
  *                             CHUNK_SIZE -> CHUNK_DATA -> CHUNK_DATA_END -> CHUNK_SIZE ... -> TRAILERS -> IDLE
- *   any --gap or garbage--> RESYNC --line starting a message--> HEAD
+ *   HEAD (CONNECT) --> CONNECT_WAIT --2xx--> DEAD (a tunnel); --refused--> IDLE
+ *   any --gap or garbage--> RESYNC --line start--> LINE (strict) --a message start--> HEAD
+ *
+ * A first line is recognised by its shape, checked byte by byte as it
+ * comes (so junk is refused at once) and whole at its LF: leniently where a
+ * message must start, strictly while resynchronising (see line_acceptable).
  *
  * Requests are queued from the moment their headers are complete, so that a
  * response seen before the request body ends (100 Continue, an early
@@ -56,7 +61,7 @@ struct line_scan {
 /* What a first line may be, where it is read. */
 enum line_policy {
 	LINE_LENIENT, /* where a message must start: whatever a lenient server accepts */
-	LINE_STRICT,  /* resynchronising: only a line with a version (HTTP/1.x) */
+	LINE_STRICT,  /* resynchronising: only a request line with an HTTP/1.0 or 1.1 version */
 };
 
 struct h1_dir {

@@ -264,6 +264,7 @@ static void enter_tunnel(struct session *s, int dir, const uint8_t *data, size_t
 	s->h1 = NULL;
 	s->app = A_UNDECIDED;
 	s->probes = 0;
+	s->server_spoke = false;
 	s->tunnel = true;
 	s->skip_crlf[0] = s->skip_crlf[1] = true;
 	bool in_tls = s->transport == T_TLS;
