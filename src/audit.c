@@ -376,6 +376,11 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	r->tcp_gaps = sc.gaps;
 	r->tcp_gap_bytes = sc.gap_bytes;
 	r->requests = sc.requests;
+	r->has_http = sc.has_http;
+	r->http_resyncs = sc.resyncs;
+	r->http_skipped = sc.bad_messages;
+	r->http_truncated_bodies = sc.truncated_bodies;
+	memcpy(r->http_anomalies, sc.anomalies, sizeof(r->http_anomalies));
 	r->reasm_capped = sc.capped;
 	r->has_client_mac = f->has_client_mac;
 	memcpy(r->client_mac, f->client_mac, 6);
@@ -387,6 +392,9 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	a->cnt.tcp_gap_bytes += sc.gap_bytes;
 	a->cnt.http_resyncs += sc.resyncs;
 	a->cnt.http_bad_messages += sc.bad_messages;
+	a->cnt.http_truncated_bodies += sc.truncated_bodies;
+	for (int i = 0; i < H1_ANOMALY_COUNT; i++)
+		a->cnt.http_anomalies[i] += sc.anomalies[i];
 	a->cnt.flows_reasm_capped += sc.capped;
 	a->cnt.http2_hpack_errors += sc.hpack_errors;
 	flow_store_put(a->records, r);

@@ -87,7 +87,8 @@ struct audit_counters {
 	uint64_t dns_dropped; /* answers refused at the cache cap */
 	uint64_t requests, transmissions;
 	uint64_t tcp_gaps, tcp_gap_bytes, flows_reasm_capped;
-	uint64_t http_resyncs, http_bad_messages;
+	uint64_t http_resyncs, http_bad_messages, http_truncated_bodies;
+	uint64_t http_anomalies[H1_ANOMALY_COUNT];
 	uint64_t truncated_messages;
 	struct extract_coverage bodies; /* what request bodies and values were decoded */
 	uint64_t tls_flows, quic_flows; /* as nDPI names them */

@@ -205,6 +205,14 @@ static void choose_client(struct flow *f, const struct packet *p, int src)
 		f->client = (uint8_t)src;
 }
 
+/* A SYN opening a new connection on the ports of a closed one: not the
+ * closed one's own SYN retransmitted. */
+static bool reopens(const struct flow *f, const struct packet *p)
+{
+	return f->idle_list == LIST_TCP_CLOSED && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+	       !(f->syn_seq_known && p->seq == f->syn_seq);
+}
+
 static void note_memory(struct flow_table *t)
 {
 	if (t->st.memory > t->st.peak_memory)
@@ -225,6 +233,10 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, uin
 	struct flow *f = t->buckets[h & (t->nbuckets - 1)];
 	while (f && (f->hash != h || memcmp(&f->key, &k, sizeof(k)) != 0))
 		f = f->hnext;
+	if (f && reopens(f, p)) {
+		end_flow(t, f, FLOW_END_CLOSED);
+		f = NULL;
+	}
 	if (!f) {
 		while (t->st.live >= t->lim.max_flows ||
 		       t->st.memory + sizeof(*f) > t->lim.max_memory)
@@ -265,6 +277,10 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, uin
 			f->fin_seen |= (uint8_t)(1u << *dir);
 		if (p->tcp_flags & TCP_RST)
 			f->rst_seen = true;
+		if ((p->tcp_flags & TCP_SYN) && !f->syn_seq_known) {
+			f->syn_seq_known = true;
+			f->syn_seq = p->tcp_flags & TCP_ACK ? p->ack - 1 : p->seq;
+		}
 		if (f->idle_list == LIST_TCP_OPEN && (f->rst_seen || f->fin_seen == 3)) {
 			list_unlink(t, f);
 			list_append(t, f, LIST_TCP_CLOSED);

@@ -4,8 +4,10 @@
  * its receiver; otherwise the sender of the first packet, unless that packet
  * comes from a well-known port to an ephemeral one).  Flows expire by packet
  * time, not wall-clock time: idle TCP, closed TCP (FIN both ways or RST) and
- * idle UDP flows each have a timeout.  A cap on the number of flows and on
- * the memory they account evicts the least recently seen flow.  Every flow
+ * idle UDP flows each have a timeout.  A SYN on the ports of a closed flow
+ * (other than that flow's own SYN again) ends it and starts a new flow.  A
+ * cap on the number of flows and on the memory they account evicts the
+ * least recently seen flow.  Every flow
  * that leaves the table, by timeout, eviction or flow_table_flush, is handed
  * to the `on_end` callback first: flows are finalised, never lost.
  */
@@ -40,6 +42,8 @@ struct flow {
 	uint8_t idle_list;
 	uint8_t fin_seen;            /* bit per direction */
 	bool rst_seen;
+	bool syn_seq_known;          /* syn_seq is the client's ISN (from its SYN or the SYN-ACK) */
+	uint32_t syn_seq;
 	int input;                   /* index of the capture the flow started in */
 	uint64_t first_frame;
 	uint64_t first_ts_ns, last_ts_ns;

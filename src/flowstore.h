@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "http1.h"
 
 enum host_source {
 	HOST_NONE,
@@ -58,6 +59,9 @@ struct flow_record {
 	uint64_t packets, bytes;
 	uint64_t tcp_gaps, tcp_gap_bytes;
 	uint64_t requests;
+	bool has_http;       /* an HTTP parser ran: */
+	uint64_t http_resyncs, http_skipped, http_truncated_bodies;
+	uint64_t http_anomalies[H1_ANOMALY_COUNT];
 	uint16_t vlan, vlan_inner;  /* the flow key's VLAN ids (0: none) */
 	const char *encap;    /* interned "vlan 10, gre, erspan 5"; NULL when the first packet had no layer */
 	bool reasm_capped;

@@ -23,7 +23,10 @@
  * arrives whole within one delivery is decoded in place.
  *
  * A client header block on a new stream opens a request; END_STREAM
- * completes it.  It is handed over once complete and answered (a final
+ * completes it, at the packet carrying that flag, or the last CONTINUATION
+ * of a header block that carried it (the request's last byte).  A request
+ * that never gets END_STREAM (a reset, GOAWAY, the connection's end)
+ * completes with the last packet that brought it bytes.  It is handed over once complete and answered (a final
  * :status), or as soon as no answer can come (RST_STREAM, GOAWAY below it,
  * server direction over), or when the connection ends.
  */
@@ -502,16 +505,21 @@ static bool carries_block(uint8_t type)
 }
 
 /* Records that frame `origin` carried bytes of the current frame: of a
- * request's DATA, or of a header block (client side only: requests). */
-static void note_origin(struct http2_conn *c, int dir, uint64_t origin)
+ * request's DATA, or of a header block (client side only: requests).  A
+ * request that never sees END_STREAM completes with the last packet that
+ * brought it bytes. */
+static void note_origin(struct http2_conn *c, int dir, uint64_t origin, const struct feed *f)
 {
 	struct h2_dir *d = &c->d[dir];
 	if (dir != 0)
 		return;
 	if (d->type == T_DATA) {
 		struct h2_stream *s = find_stream(c, d->stream);
-		if (s && !s->complete)
+		if (s && !s->complete) {
 			http_frames_add(&s->frames, &s->nframes, &s->fcap, origin);
+			s->frame = f->frame;
+			s->ts_ns = f->ts_ns;
+		}
 	} else if (d->in_block) {
 		http_frames_add(&d->borigins, &d->nborigins, &d->bocap, origin);
 	}
@@ -630,7 +638,7 @@ static void start_frame(struct http2_conn *c, int dir, const struct feed *f)
 	}
 	if (!d->skip) {
 		for (size_t i = 0; i < d->nhdr_origins; i++)
-			note_origin(c, dir, d->hdr_origins[i]);
+			note_origin(c, dir, d->hdr_origins[i], f);
 		if (d->len < d->pre_len || (d->type == T_RST_STREAM && d->len != 4) ||
 		    (d->stream == 0 && (d->type == T_DATA || d->type == T_RST_STREAM)))
 			bad_frame(c, dir);
@@ -648,7 +656,7 @@ static size_t payload(struct http2_conn *c, int dir, const uint8_t *p, size_t n,
 	size_t k = d->len - d->pos < n ? d->len - d->pos : n;
 	uint32_t from = d->pos, to = d->pos + (uint32_t)k;
 	if (!d->skip) {
-		note_origin(c, dir, f->origin);
+		note_origin(c, dir, f->origin, f);
 		if (from < d->pre_len) {
 			uint32_t m = to < d->pre_len ? to - from : d->pre_len - from;
 			memcpy(d->pre + from, p, m);

@@ -371,6 +371,38 @@ static void write_tls_failures(struct jsonw *w, const struct audit *a)
 	jw_arr_end(w);
 }
 
+/* The anomalies with a count: all of them (coverage), or only those seen (a flow). */
+static void write_anomalies(struct jsonw *w, const uint64_t *counts, bool all)
+{
+	jw_obj_begin(w);
+	for (int i = 0; i < H1_ANOMALY_COUNT; i++) {
+		if (!all && !counts[i])
+			continue;
+		jw_key(w, http1_anomaly_name(i));
+		jw_uint(w, counts[i]);
+	}
+	jw_obj_end(w);
+}
+
+/* What the HTTP parsers of a flow skipped and tolerated; null when none ran. */
+static void write_flow_http(struct jsonw *w, const struct flow_record *r)
+{
+	if (!r->has_http) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_key(w, "resyncs");
+	jw_uint(w, r->http_resyncs);
+	jw_key(w, "skipped_messages");
+	jw_uint(w, r->http_skipped);
+	jw_key(w, "truncated_bodies");
+	jw_uint(w, r->http_truncated_bodies);
+	jw_key(w, "anomalies");
+	write_anomalies(w, r->http_anomalies, false);
+	jw_obj_end(w);
+}
+
 static void write_flow(struct jsonw *w, const struct flow_record *r)
 {
 	char ep[64];
@@ -438,6 +470,8 @@ static void write_flow(struct jsonw *w, const struct flow_record *r)
 	jw_uint(w, r->tcp_gaps);
 	jw_key(w, "truncated");
 	jw_bool(w, r->reasm_capped);
+	jw_key(w, "http");
+	write_flow_http(w, r);
 	jw_key(w, "tls");
 	write_flow_tls(w, r->is_tls ? &r->tls : NULL);
 	jw_obj_end(w);
@@ -613,6 +647,10 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_uint(w, a->cnt.http_resyncs);
 	jw_key(w, "skipped_messages");
 	jw_uint(w, a->cnt.http_bad_messages);
+	jw_key(w, "truncated_bodies");
+	jw_uint(w, a->cnt.http_truncated_bodies);
+	jw_key(w, "anomalies");
+	write_anomalies(w, a->cnt.http_anomalies, true);
 	jw_key(w, "http2_header_errors");
 	jw_uint(w, a->cnt.http2_hpack_errors);
 	tx_coverage_write(w, &a->cnt.bodies);

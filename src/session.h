@@ -5,9 +5,10 @@
  * from a ClientHello (decrypted when the key log has its secrets, let go
  * at its first protected record when not), then, in the clear or decrypted, HTTP/2
  * from its connection preface (or ALPN h2, or an h2c upgrade) and HTTP/1
- * from a request or status line.  Anything else, after a few segments, is
- * let go and its buffers freed, so bulk traffic that cannot be decoded
- * costs no copies.
+ * from a request or status line (the client bytes seen before a status
+ * line are read as its request).  Inside a CONNECT tunnel the protocol is
+ * decided again.  Anything else, after a few segments, is let go and its
+ * buffers freed, so bulk traffic that cannot be decoded costs no copies.
  */
 #ifndef PA_SESSION_H
 #define PA_SESSION_H
@@ -17,6 +18,7 @@
 
 #include "decode.h"
 #include "flow.h"
+#include "http1.h"
 #include "tls.h"
 
 struct audit;
@@ -30,7 +32,10 @@ bool session_packet(struct audit *a, struct flow *f, int dir, const struct packe
 struct session_counts {
 	uint64_t gaps, gap_bytes; /* TCP holes, both directions */
 	uint64_t requests;
+	bool has_http;            /* an HTTP/1 or HTTP/2 parser ran */
 	uint64_t resyncs, bad_messages; /* HTTP/1 parser restarts, skipped messages and HTTP/2 frames */
+	uint64_t truncated_bodies; /* HTTP/1 request bodies cut by the cap or a gap */
+	uint64_t anomalies[H1_ANOMALY_COUNT]; /* HTTP/1 messages showing each anomaly */
 	uint64_t hpack_errors;    /* HTTP/2 header blocks that could not be decoded */
 	bool capped;              /* a buffer cap forced a gap */
 	bool has_tls;             /* the flow started with a TLS ClientHello: */

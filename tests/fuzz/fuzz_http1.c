@@ -1,7 +1,9 @@
 /* libFuzzer harness for the HTTP/1 parser: the input is a script of
  * deliveries.  Each step: a control byte (bit 0 direction, bit 1 "a gap
  * here", bit 2 "end this direction"), a length byte, then that many bytes;
- * every request handed over must point inside its own buffers. */
+ * every request handed over must point inside its own buffers, and so must
+ * the bytes a CONNECT tunnel keeps.  Each delivery also goes to the
+ * request-line probe. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +35,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int dir = ctl & 1;
 		if (ctl & 2)
 			http1_gap(c, dir, ctl >> 3);
-		http1_data(c, dir, chunk, n, frame, frame + (ctl >> 7), frame);
+		sum += (size_t)(http1_looks_like_request(chunk, n) + 1);
+		size_t used = http1_data(c, dir, chunk, n, frame, frame + (ctl >> 7), frame);
+		if (used > n)
+			abort();
+		if (http1_switched(c) == HTTP1_SWITCH_TUNNEL) {
+			size_t early_len;
+			uint64_t origin, lost;
+			const uint8_t *early = http1_tunnel_early(c, &early_len, &origin, &lost);
+			for (size_t i = 0; i < early_len; i++)
+				sum += early[i];
+		}
 		if (ctl & 4)
 			http1_end(c, dir);
 		free(chunk);

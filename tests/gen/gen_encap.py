@@ -56,10 +56,10 @@ class EncapCapture(Capture):
         self.coverage = {}        # expected coverage.packets counters beyond ok
         self.reassembly = None    # expected coverage.ip_reassembly
 
-    def flow(self, proto, cip, cport, sip, sport, host=None, host_src=None, note=""):
-        new = (proto, cip, cport, sip, sport) not in self.flow_by_key
-        fl = super().flow(proto, cip, cport, sip, sport, host, host_src, note)
-        if new:
+    def flow(self, proto, cip, cport, sip, sport, host=None, host_src=None, note="", new=False):
+        created = new or (proto, cip, cport, sip, sport) not in self.flow_by_key
+        fl = super().flow(proto, cip, cport, sip, sport, host, host_src, note, new=new)
+        if created:
             fl["encapsulation"] = list(self.layers)
             fl["vlan"] = list(self.vlan_ids)
         return fl

@@ -2,15 +2,19 @@
 
 import base64
 import gzip
+import hashlib
+import hmac
 import json
+import struct
 import urllib.parse
 import zlib
 
 import brotli
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pcapgen import (
     Capture, TCPConn, http_request, http_response, request_fields, jparse, flatten_json,
-    parse_pairs, prng, opaque, Num,
+    parse_pairs, prng, opaque, Num, tls_client_hello, tls_server_hello,
 )
 
 HOST = "api.example.com"
@@ -57,7 +61,7 @@ def req(c, method, uri, body=b"", headers=(), sizes=None, body_fields=None, note
         fields = query_fields + request_fields(uri.split("?")[0], hl, body_fields)
     c.request(st, en, method, uri, host, hl, body_fields, note=note,
               decoded_body=decoded_body if decoded_body is not None else body,
-              hdr_end=st + hdr_len(data), fields=fields)
+              hdr_end=st + hdr_len(data), fields=fields, protocol=version.lower())
     return st, en, frames, data
 
 
@@ -731,4 +735,339 @@ def special():
 
 def all_caps():
     return [split_header(), many_segments(), out_of_order(), gap(), pipelined(), chunked(),
-            encodings(), content_types(), nested(), wrapped(), utf8(), midstream(), special()]
+            encodings(), content_types(), nested(), wrapped(), utf8(), midstream(), special()] + lenient_caps()
+
+
+# ---------------------------------------------------------------------------
+# Lenient request parsing and session edge cases (issue 18): request lines
+# recognised by their shape, what a lenient server accepts, HTTP/0.9, CONNECT
+# tunnels (plain and TLS), a new connection on the ports of a closed one, a
+# request found after a gap that cut the two before it.
+
+DEV = "3f2a9c1e-7b4d-4e8a-9c61-2d5f0a8b7e13"
+LENIENT_NOTE = ("Headers are written by hand (not the mobile-app set): `Host`, `User-Agent: okhttp/4.9.0`, "
+                "`X-Device-Id: %s`, then what each request needs." % DEV)
+
+
+def head_end(data):
+    """Offset just past the blank line ending a header block (CRLF or bare LF)."""
+    ends = [data.index(t) + len(t) for t in (b"\r\n\r\n", b"\n\n") if t in data]
+    return min(ends)
+
+
+def raw_req(c, data, method, uri, headers, body=b"", body_fields=(), host=HOST, protocol="http/1.1",
+            sizes=None, notes=None, note="", hdr_end=None):
+    """Send request bytes written by hand and record what a lenient parser
+    reads from them: `headers` as (name, value) after normalisation."""
+    st, en, frames = c.send("c", data, sizes, notes=notes)
+    c.request(st, en, method, uri, host, headers, body_fields, note=note, decoded_body=body,
+              hdr_end=st + (hdr_end if hdr_end is not None else head_end(data)), protocol=protocol)
+    return st, en, frames
+
+
+def ok_resp(c, body=RESP_OK, note=""):
+    return resp(c, body=body, note=note)
+
+
+def lenient_lines():
+    cap = Capture("http/lenient-request-lines.pcap")
+    c = conn(cap, 43031)
+    c.handshake()
+    base = [("Host", HOST), ("User-Agent", "okhttp/4.9.0"), ("X-Device-Id", DEV)]
+
+    def hdrs(extra=()):
+        return "".join("%s: %s\r\n" % kv for kv in base + list(extra))
+
+    rows = []
+    # 1 a method outside any list (SCCM's CCM_POST), the method cut across segments
+    b1 = b"client_id=GUID%3A5f3c&user=lily"
+    ct = ("Content-Type", "application/x-www-form-urlencoded")
+    d1 = ("CCM_POST /ccm_system/request HTTP/1.1\r\n%s\r\n" % hdrs([ct, ("Content-Length", str(len(b1)))])).encode() + b1
+    raw_req(c, d1, "CCM_POST", "/ccm_system/request", base + [ct, ("Content-Length", str(len(b1)))], b1,
+            parse_pairs(b1.decode(), "body"), sizes=cut_sizes(d1, [4]),
+            notes={0: "`CCM_` (the method is cut)", 1: "the rest of request 1"})
+    ok_resp(c)
+    rows.append("1. `CCM_POST /ccm_system/request HTTP/1.1` (SCCM), form body `%s`; the method is cut after "
+                "`CCM_` by a segment boundary." % b1.decode())
+    # 2 Outlook's RPC over HTTP
+    d2 = ("RPC_IN_DATA /rpc/rpcproxy.dll?mail.example.com:6001 HTTP/1.1\r\n%s\r\n"
+          % hdrs([("Content-Length", "0")])).encode()
+    raw_req(c, d2, "RPC_IN_DATA", "/rpc/rpcproxy.dll?mail.example.com:6001", base + [("Content-Length", "0")],
+            body_fields=[])
+    ok_resp(c)
+    rows.append("2. `RPC_IN_DATA /rpc/rpcproxy.dll?mail.example.com:6001 HTTP/1.1` (Outlook RPC over HTTP), "
+                "Content-Length 0.")
+    # 3 spaces in the target: the target runs to the last " HTTP/"
+    u3 = "/v1/search?q=lily chen&page=1"
+    d3 = ("GET %s HTTP/1.1\r\n%s\r\n" % (u3, hdrs())).encode()
+    raw_req(c, d3, "GET", u3, base, sizes=cut_sizes(d3, [d3.index(b" chen") + 1]),
+            notes={0: "request 3 up to `q=lily ` (the cut is right after the space)", 1: "the rest"},
+            note="query.q is `lily chen`: the space is part of the target (nginx's space_in_uri); "
+                 "tshark cuts the target at the first space")
+    ok_resp(c)
+    rows.append("3. `GET /v1/search?q=lily chen&page=1 HTTP/1.1`: a raw space in the target; segment cut "
+                "right after that space.")
+    # 4 several spaces after the method and before the version
+    d4 = ("GET      /v1/extra?uid=42  HTTP/1.1\r\n%s\r\n" % hdrs()).encode()
+    raw_req(c, d4, "GET", "/v1/extra?uid=42", base)
+    ok_resp(c)
+    rows.append("4. `GET      /v1/extra?uid=42  HTTP/1.1`: six spaces after the method, two before the version.")
+    # 5 no target
+    d5 = ("GET HTTP/1.1\r\n%s\r\n" % hdrs([("X-Session", "s-5501")])).encode()
+    raw_req(c, d5, "GET", "", base + [("X-Session", "s-5501")])
+    ok_resp(c)
+    rows.append("5. `GET HTTP/1.1`: no target (Zeek's `missing_HTTP_uri`); the target is empty.")
+    # 6 a malformed version
+    b6 = b'{"phone":"13812345678"}'
+    d6 = ("POST /v1/bad-version HTTP/1.\r\n%s\r\n" % hdrs([JSON_CT, ("Content-Length", str(len(b6)))])).encode() + b6
+    raw_req(c, d6, "POST", "/v1/bad-version", base + [JSON_CT, ("Content-Length", str(len(b6)))], b6,
+            json_fields(b6), note="version `HTTP/1.` is read as HTTP/1.1 (protocol `http/1.1`)")
+    ok_resp(c)
+    rows.append("6. `POST /v1/bad-version HTTP/1.` (version cut short), JSON body `%s`." % b6.decode())
+    # 7 bare LF, obs-fold, "Name :", a header line without a colon
+    b7 = b'{"nick":"lily"}'
+    d7 = (b"PUT /v1/profile HTTP/1.1\nHost : " + HOST.encode() + b"\nUser-Agent: okhttp/4.9.0\n"
+          b"X-Note: first part\n\tsecond part\nthis line has no colon\nX-Device-Id: " + DEV.encode()
+          + b"\nContent-Type: application/json\nContent-Length: " + str(len(b7)).encode() + b"\n\n" + b7)
+    h7 = [("Host", HOST), ("User-Agent", "okhttp/4.9.0"), ("X-Note", "first part second part"),
+          ("X-Device-Id", DEV), ("Content-Type", "application/json"), ("Content-Length", str(len(b7)))]
+    raw_req(c, d7, "PUT", "/v1/profile", h7, b7, json_fields(b7),
+            note="the folded X-Note is one value `first part second part`; the line without a colon "
+                 "is skipped")
+    ok_resp(c)
+    rows.append("7. `PUT /v1/profile HTTP/1.1` with every line ended by a bare LF, `Host : %s` (space before "
+                "the colon), `X-Note: first part` folded onto `\\tsecond part` (obs-fold), and a line "
+                "`this line has no colon`; JSON body `%s`." % (HOST, b7.decode()))
+    # 8 a method alone, then header lines
+    d8 = ("OPTIONS\r\n%s\r\n" % hdrs()).encode()
+    raw_req(c, d8, "OPTIONS", "", base, protocol="http/0.9",
+            note="a method alone: no target, no version (protocol `http/0.9`); a request because "
+                 "header lines follow")
+    ok_resp(c)
+    rows.append("8. `OPTIONS` alone on its line, then header lines (tshark lists it too).")
+    # 9 chunked and Content-Length both: chunked wins
+    b9 = b'{"file":"a.txt","size":3}'
+    chunks = b"%x\r\n" % 10 + b9[:10] + b"\r\n" + b"%x\r\n" % (len(b9) - 10) + b9[10:] + b"\r\n0\r\n\r\n"
+    h9 = base + [JSON_CT, ("Transfer-Encoding", "chunked"), ("Content-Length", "999")]
+    d9 = ("POST /v1/upload HTTP/1.1\r\n%s\r\n" % hdrs(h9[3:])).encode() + chunks
+    raw_req(c, d9, "POST", "/v1/upload", h9, b9, json_fields(b9),
+            note="Transfer-Encoding chunked and `Content-Length: 999`: the chunked body is read")
+    ok_resp(c)
+    rows.append("9. `POST /v1/upload HTTP/1.1` with `Transfer-Encoding: chunked` and a wrong "
+                "`Content-Length: 999`; chunked body `%s` in chunks of 10 and %d bytes." % (b9.decode(), len(b9) - 10))
+    # 10 an ordinary request: the parser is still in step
+    d10 = ("DELETE /v1/me?uid=42 HTTP/1.1\r\n%s\r\n" % hdrs()).encode()
+    raw_req(c, d10, "DELETE", "/v1/me?uid=42", base)
+    ok_resp(c)
+    rows.append("10. `DELETE /v1/me?uid=42 HTTP/1.1`, ordinary: the parser is still in step.")
+    c.close()
+    cap.desc = ("One keep-alive connection, ten requests whose request lines or headers only a lenient "
+                "server accepts (each answered `200` with `{\"code\":0}` before the next):\n\n%s\n\n"
+                "A request line is recognised by its shape (token SP target SP HTTP/x.y), not by a "
+                "method list. Expected anomaly counts for the flow: request_line_extra_spaces 1 (4), "
+                "space_in_target 1 (3), missing_target 2 (5, 8), missing_version 1 (8), bad_version 1 (6), "
+                "bare_lf 1 (7), obs_fold 1 (7), header_space_before_colon 1 (7), bad_header_line 1 (7), "
+                "chunked_with_content_length 1 (9); nothing skipped, no resync.\n\n%s" % (
+                    "\n".join(rows), LENIENT_NOTE))
+    return cap
+
+
+def http09():
+    cap = Capture("http/http09.pcap")
+    c = TCPConn(cap, CIP, 43032, SIP, SPORT, 0x10000000 + 43032 * 0x1000, 0x20000000 + 43032 * 0x1000,
+                flow_note="no Host header: the flow has no name")
+    c.handshake()
+    d = b"GET /legacy/status?id=7&user=lily\r\n"
+    raw_req(c, d, "GET", "/legacy/status?id=7&user=lily", [], host="", protocol="http/0.9", hdr_end=len(d),
+            note="HTTP/0.9: the request line is the whole request (no headers, no version)")
+    body = b"<html><body>status: ok</body></html>\n"
+    c.send("s", body, notes={0: "HTTP/0.9 answer: the body alone, no status line"})
+    c.close(first="s")
+    cap.desc = ("An HTTP/0.9 exchange (RFC 1945 Simple-Request): the client's only bytes are `%s` "
+                "(no version, no headers); the server answers with the body `%s` alone (no status "
+                "line) and closes. The request is complete with its line (frame 4); its fields are "
+                "`query.id` and `query.user`. Expected anomalies: missing_version 1, no_status_line 1." % (
+                    d.decode().replace("\r\n", "\\r\\n"), body.decode().replace("\n", "\\n")))
+    return cap
+
+
+def connect_tunnel():
+    cap = Capture("http/connect-tunnel.pcap")
+    c = TCPConn(cap, CIP, 43033, SIP, 3128, 0x10000000 + 43033 * 0x1000, 0x20000000 + 43033 * 0x1000,
+                host=HOST, host_src="HTTP Host", flow_note="client to an HTTP proxy on port 3128")
+    c.handshake()
+    auth = "Basic bGlseTpzM2NyZXQ="
+    d = ("CONNECT %s:80 HTTP/1.1\r\nHost: %s:80\r\nProxy-Authorization: %s\r\nUser-Agent: okhttp/4.9.0\r\n\r\n"
+         % (HOST, HOST, auth)).encode()
+    raw_req(c, d, "CONNECT", HOST + ":80",
+            [("Host", HOST + ":80"), ("Proxy-Authorization", auth), ("User-Agent", "okhttp/4.9.0")],
+            host=HOST + ":80")
+    est = b"HTTP/1.1 200 Connection established\r\n\r\n"
+    s1, e1, _ = c.send("s", est, notes={0: "the proxy opens the tunnel"})
+    c.response(s1, e1, 200, body_len=0, decoded_body=b"", hdr_end=e1)
+    b = b'{"event":"open","imei":"864512034567891"}'
+    req(c, "POST", "/v1/track", b, [JSON_CT], note="inside the tunnel")
+    resp(c)
+    req(c, "GET", "/v1/feed?page=3", note="inside the tunnel")
+    resp(c)
+    c.close()
+    cap.desc = ("A client reaches api.example.com through an HTTP proxy (192.0.2.80:3128): `CONNECT "
+                "%s:80 HTTP/1.1` with `Proxy-Authorization: %s`, answered `200 Connection "
+                "established`; then plain HTTP inside the tunnel: `POST /v1/track` (JSON `%s`) and "
+                "`GET /v1/feed?page=3`, each answered. All three requests are decoded; the tunnel's "
+                "requests are parsed as a new HTTP/1 connection.\n\n%s" % (HOST, auth, b.decode(), COMMON))
+    return cap
+
+
+# TLS 1.2 made by hand (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256): the master
+# secret is chosen, not agreed, and given in the key log; the records are
+# sealed as RFC 5288 says, so privaudit (or tshark with the key log) opens
+# them.  No certificate: nothing reads one.
+
+def tls12_prf(secret, label, seed, n):
+    out, a, s = b"", label + seed, label + seed
+    while len(out) < n:
+        a = hmac.new(secret, a, hashlib.sha256).digest()
+        out += hmac.new(secret, a + s, hashlib.sha256).digest()
+    return out[:n]
+
+
+class Tls12Gcm:
+    def __init__(self, seed, sni):
+        self.client_hello = tls_client_hello(sni, seed)
+        sh = tls_server_hello(seed)  # its session id is the client's: give it its own (no resumption)
+        self.server_hello = sh[:44] + prng(seed + "-server-sid", 32) + sh[76:]
+        self.client_random = prng(seed + "-random", 32)
+        server_random = prng(seed + "-srandom", 32)
+        self.master = prng(seed + "-ms", 48)
+        kb = tls12_prf(self.master, b"key expansion", server_random + self.client_random, 40)
+        self.keys = {"c": (kb[0:16], kb[32:36]), "s": (kb[16:32], kb[36:40])}
+        self.seq = {"c": 0, "s": 0}
+
+    def keylog(self):
+        return ("# privaudit test key log: the master secret of http/connect-tls.pcap's tunnel\n"
+                "CLIENT_RANDOM %s %s\n" % (self.client_random.hex(), self.master.hex())).encode()
+
+    def seal(self, d, ctype, plain):
+        key, salt = self.keys[d]
+        seq = self.seq[d]
+        self.seq[d] += 1
+        explicit = struct.pack("!Q", seq)
+        aad = struct.pack("!QBHH", seq, ctype, 0x0303, len(plain))
+        body = explicit + AESGCM(key).encrypt(salt + explicit, plain, aad)
+        return struct.pack("!BHH", ctype, 0x0303, len(body)) + body
+
+    def server_flight(self):
+        done = b"\x16\x03\x03\x00\x04\x0e\x00\x00\x00"   # ServerHelloDone
+        return self.server_hello + done
+
+    def client_finish(self):
+        cke = b"\x10\x00\x00\x21\x20" + prng("cke", 32)    # ClientKeyExchange (ECDH point)
+        return (b"\x16\x03\x03" + bytes([0, len(cke)]) + cke + b"\x14\x03\x03\x00\x01\x01"
+                + self.seal("c", 22, b"\x14\x00\x00\x0c" + prng("cfin", 12)))
+
+    def server_finish(self):
+        return b"\x14\x03\x03\x00\x01\x01" + self.seal("s", 22, b"\x14\x00\x00\x0c" + prng("sfin", 12))
+
+
+def connect_tls():
+    cap = Capture("http/connect-tls.pcap")
+    c = TCPConn(cap, CIP, 43035, SIP, 3128, 0x10000000 + 43035 * 0x1000, 0x20000000 + 43035 * 0x1000,
+                host=HOST, host_src="HTTP Host", flow_note="client to an HTTP proxy on port 3128")
+    c.handshake()
+    tls = Tls12Gcm("connect-tls", HOST)
+    d = ("CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\nUser-Agent: okhttp/4.9.0\r\n\r\n" % (HOST, HOST)).encode()
+    raw_req(c, d, "CONNECT", HOST + ":443", [("Host", HOST + ":443"), ("User-Agent", "okhttp/4.9.0")],
+            host=HOST + ":443")
+    ch = c.send("c", tls.client_hello, notes={0: "ClientHello sent before the proxy's answer"})[2][0]
+    est = b"HTTP/1.1 200 Connection established\r\n\r\n\r\n"
+    s1, e1, _ = c.send("s", est + tls.server_flight(),
+                       notes={0: "200, a stray CRLF, then the TLS ServerHello and ServerHelloDone"})
+    c.response(s1, s1 + len(est) - 2, 200, body_len=0, decoded_body=b"", hdr_end=s1 + len(est) - 2)
+    c.send("c", tls.client_finish(), notes={0: "ClientKeyExchange, ChangeCipherSpec, Finished"})
+    c.send("s", tls.server_finish(), notes={0: "ChangeCipherSpec, Finished"})
+    body = b'{"name":"Li Wei","phone":"13800138000"}'
+    inner, _ = http_request("POST", "/v1/secure/profile", HOST, [JSON_CT], body)
+    fr = c.send("c", tls.seal("c", 23, inner), notes={0: "application data: POST /v1/secure/profile"})[2][0]
+    answer = http_response(200, "OK", [("Content-Type", "application/json")], RESP_OK)
+    c.send("s", tls.seal("s", 23, answer), notes={0: "application data: 200"})
+    c.close()
+    cap.extra_files["http/connect-tls.keys"] = tls.keylog()
+    cap.desc = ("`CONNECT %s:443 HTTP/1.1` to a proxy (192.0.2.80:3128); the client sends its TLS "
+                "ClientHello (frame %d) before the proxy's `200 Connection established`, which is followed "
+                "by a stray CRLF and the server's first TLS records in the same segment. Inside the "
+                "tunnel: TLS 1.2, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, SNI `%s`, made by hand "
+                "(tests/gen/gen_http.py: the master secret is chosen and given in "
+                "`http/connect-tls.keys`). The encrypted request (frame %d) is `POST /v1/secure/profile` "
+                "with the mobile-app headers and JSON `%s`. Without the key log only the CONNECT is "
+                "listed and the flow's TLS is `no_key`; with it (`--keylog http/connect-tls.keys`) the "
+                "POST is listed too (tls true) with its fields." % (HOST, ch, HOST, fr, body.decode()))
+    return cap
+
+
+def port_reuse():
+    cap = Capture("http/port-reuse.pcap")
+    a = conn(cap, 43036, cisn=0x11110000, sisn=0x22220000)
+    a.handshake()
+    req(a, "GET", "/v1/session/1?uid=42")
+    resp(a)
+    a.close()
+    b = TCPConn(cap, CIP, 43036, SIP, SPORT, 0x55550000, 0x66660000, host=HOST, host_src="HTTP Host",
+                flow_note="the same ports as F1, a new connection after F1's close", new_flow=True)
+    b.handshake()
+    body = b'{"step":2,"imei":"864512034567891"}'
+    st, en, fr, data = req(b, "POST", "/v1/session/2", body, [JSON_CT])
+    resp(b)
+    b.close()
+    b.pkt("c", "S", note="F2's SYN retransmitted after the close (its own ISN): not a new connection")
+    b.seg_at("c", st, data, note="F2's request retransmitted after the close: already read, ignored")
+    cap.desc = ("Two TCP connections on the same ports (10.0.0.2:43036 -> 192.0.2.80:80), one after the "
+                "other: F1 (client ISN 0x11110000) `GET /v1/session/1?uid=42`, answered, closed with "
+                "FIN both ways; then F2 starts with a SYN on the same ports (client ISN 0x55550000): "
+                "`POST /v1/session/2` (JSON `%s`), answered, closed. After F2's close, its SYN "
+                "(same ISN) and its request segment are sent again: retransmissions, which start no "
+                "third flow and no third request. Two flows, two requests.\n\n%s" % (body.decode(), COMMON))
+    return cap
+
+
+def gap_resync():
+    cap = Capture("http/gap-resync.pcap")
+    c = conn(cap, 43037)
+    c.handshake()
+    b1 = b'{"step":1,"note":"the end of this body is never captured","imei":"864512034567891"}'
+    d1, h1 = http_request("POST", "/v1/a", HOST, [JSON_CT], b1)
+    b2 = b'{"step":2,"note":"this request is lost: its start was never captured"}'
+    d2, _ = http_request("POST", "/v1/b", HOST, [JSON_CT], b2)
+    d3, h3 = http_request("GET", "/v1/c?x=1", HOST)
+    stream = d1 + d2
+    hl1 = hdr_len(d1)
+    cut1 = hl1 + 20                      # request 1's head and 20 body bytes are captured
+    cut2 = len(d1) + len(d2) - 30        # the last 30 bytes of request 2's body are captured
+    st, _, fr = c.send("c", stream, sizes=[cut1, cut2 - cut1, len(stream) - cut2], missing=(1,),
+                       notes={0: "request 1: head + body bytes [0,20)",
+                              2: "the last 30 bytes of request 2's body (no LF in them)"})
+    c.request(st, st + len(d1), "POST", "/v1/a", HOST, h1, [], decoded_body=b1, hdr_end=st + hl1,
+              note="its body lost bytes [20,%d): no body fields" % len(b1))
+    cap.note(fr[1], "the segment before this one (request 1's body from byte 20, all of request 2's head "
+             "and its body up to its last 30 bytes: stream offsets [%d,%d)) was never captured" % (
+                 st + cut1, st + cut2))
+    resp(c, note="the server received everything: its ACK gives the hole up")
+    resp(c, note="answer to request 2")
+    req(c, "GET", "/v1/c?x=1", sizes=[2, len(d3) - 2],
+        notes={0: "`GE`: request 3's first two bytes", 1: "the rest of request 3"},
+        note="found after the gap although no LF precedes it and its first line is split")
+    resp(c)
+    c.close()
+    cap.desc = ("One keep-alive connection. The client sends `POST /v1/a` (JSON body of %d bytes) and "
+                "`POST /v1/b` (JSON `%s`) back to back; the capture misses the middle segment: from "
+                "request 1's body byte 20 to 30 bytes before the end of request 2, so request 1 is cut "
+                "and request 2's start is gone. The captured tail of request 2's body ends without a "
+                "LF. The server answers both. Then `GET /v1/c?x=1` arrives in two segments, `GE` and "
+                "the rest: it must be found (its line starts a segment, not a line) and decoded, "
+                "completing at the second segment. Expected: requests 1 (body_gap, no body fields) "
+                "and 3; one resync; request 2 is lost.\n\n%s" % (len(b1), b2.decode(), COMMON))
+    return cap
+
+
+def lenient_caps():
+    return [lenient_lines(), http09(), connect_tunnel(), connect_tls(), port_reuse(), gap_resync()]

@@ -116,7 +116,8 @@ def cap_json(cap, size, flow_index):
             j["flows"][-1]["isn"] = fl["isn"]
     for r in cap.requests:
         j["http_requests"].append({
-            "flow": r["flow_no"], "method": r["method"], "host": r["host"], "uri": r["uri"],
+            "flow": r["flow_no"], "protocol": r["protocol"], "method": r["method"], "host": r["host"],
+            "uri": r["uri"],
             "headers_frame": r["headers_frame"], "complete_frame": r["complete_frame"],
             "frames": r["frames"], "stream_range": [r["start"], r["end"]],
             "body_decoded_hex": r["decoded_body"].hex() if r["decoded_body"] is not None else None,
@@ -234,6 +235,8 @@ def main():
         data = cap.file_bytes()
         assert len(data) < 100 * 1024, cap.relpath
         write(cap.relpath, data)
+        for rel, extra in sorted(cap.extra_files.items()):  # a key log beside its capture
+            write(rel, extra)
         expected["files"][cap.relpath] = cap_json(cap, len(data), fi)
         sections[cap.relpath] = cap_md(cap, len(data), fi)
     for rel, data, md in raw_bad + raw_batch:

@@ -502,6 +502,7 @@ class Capture:
         self.desc = ""
         self.extra_md = ""
         self.extra_blocks = {}
+        self.extra_files = {}    # relpath -> bytes written beside the capture
         self.conns = []
         self.tshark_opts = []
 
@@ -532,9 +533,11 @@ class Capture:
         f["note"] = (f["note"] + "; " if f["note"] else "") + text
 
     # -- flows
-    def flow(self, proto, cip, cport, sip, sport, host=None, host_src=None, note=""):
+    def flow(self, proto, cip, cport, sip, sport, host=None, host_src=None, note="", new=False):
+        """The flow of these endpoints; new=True starts another one on the
+        same endpoints (a new TCP connection reusing the ports)."""
         key = (proto, cip, cport, sip, sport)
-        if key in self.flow_by_key:
+        if key in self.flow_by_key and not new:
             return self.flow_by_key[key]
         fl = {"proto": proto, "client": (cip, cport), "server": (sip, sport),
               "host": host, "host_src": host_src, "packets": 0, "bytes": 0,
@@ -559,7 +562,7 @@ class TCPConn:
     tracked modulo 2**32; stream offsets are relative to ISN+1."""
 
     def __init__(self, cap, cip, cport, sip, sport, cisn, sisn, host=None, host_src=None,
-                 client_opts=b"", client_exts=(), ipid=None, flow_note=""):
+                 client_opts=b"", client_exts=(), ipid=None, flow_note="", new_flow=False):
         self.cap = cap
         self.ep = {"c": (cip, cport), "s": (sip, sport)}
         self.isn = {"c": cisn, "s": sisn}
@@ -569,7 +572,7 @@ class TCPConn:
         self.client_opts = client_opts
         self.client_exts = client_exts
         self.segs = []   # dicts: frame, dir, start, end (stream offsets), payload
-        self.flow = cap.flow("TCP", cip, cport, sip, sport, host, host_src, flow_note)
+        self.flow = cap.flow("TCP", cip, cport, sip, sport, host, host_src, flow_note, new=new_flow)
         self.flow["isn"] = {"c": cisn, "s": sisn}
         cap.conns.append(self)
 
@@ -649,8 +652,9 @@ class TCPConn:
         return (self.isn[d] + 1 + offset) & 0xFFFFFFFF
 
     def request(self, start, end, method, uri, host, headers, body_fields=(), body=None,
-                note="", fields=None, decoded_body=None, hdr_end=None):
+                note="", fields=None, decoded_body=None, hdr_end=None, protocol="http/1.1"):
         r = {"conn": self, "dir": "c", "start": start, "end": end, "method": method,
+             "protocol": protocol,
              "hdr_end": hdr_end if hdr_end is not None else end,
              "uri": uri, "host": host, "note": note,
              "fields": fields if fields is not None else request_fields(uri, headers, body_fields),

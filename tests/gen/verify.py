@@ -25,6 +25,7 @@ import ctypes.util
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import zlib
@@ -146,6 +147,19 @@ def unescape_tshark(s):
     return bytes(out)
 
 
+# Captures where tshark reads the requests otherwise, by design of the case:
+TSHARK_DIFFERS = {
+    # tshark cuts a target at its first space, takes "HTTP/1.1" for the target of
+    # "GET HTTP/1.1", does not read a head with bare LF line ends, and marks
+    # chunked + Content-Length malformed
+    "http/lenient-request-lines.pcap",
+    "http/http09.pcap",         # tshark lists no HTTP/0.9 request
+    "http/connect-tunnel.pcap", # tshark does not decode HTTP inside this CONNECT tunnel
+    "http/connect-tls.pcap",    # the server's TLS flight shares the 200's segment
+    "http/gap-resync.pcap",     # tshark does not resynchronise after the gap
+}
+
+
 def check_tshark(rel, e):
     path = os.path.join(CAPDIR, rel)
     malformed_file = rel == "malformed.pcap"
@@ -164,7 +178,8 @@ def check_tshark(rel, e):
         if not malformed_file or flow is not None:
             bad = [k for k in ("ip.checksum.status", "tcp.checksum.status", "udp.checksum.status")
                    if "2" in r[k]]
-            ok(not bad and not r["_ws.malformed"], "%s#%d: tshark bad checksum/malformed %s" % (rel, no, bad))
+            ok(not bad, "%s#%d: tshark bad checksum %s" % (rel, no, bad))
+            ok(not r["_ws.malformed"], "%s#%d: tshark malformed" % (rel, no), limitation=rel in TSHARK_DIFFERS)
         if iplen is not None:
             t = int(r["ip.len"][0]) if r["ip.len"] else 40 + int(r["ipv6.plen"][0])
             ok(t == iplen, "%s#%d: ip length tshark %d != %d" % (rel, no, t, iplen))
@@ -191,7 +206,7 @@ def check_tshark(rel, e):
            "%s F%d: packets/bytes sums" % (rel, fl["flow"]))
 
     # HTTP requests
-    lim = rel in ("http/out-of-order.pcap", "http/gap.pcap", "http/midstream.pcap")
+    lim = rel in ("http/out-of-order.pcap", "http/gap.pcap", "http/midstream.pcap") or rel in TSHARK_DIFFERS
     got = []
     for r in tshark(path, ["frame.number", "http.request.method", "http.host", "http.request.uri",
                            "http.file_data"], OOO, "http.request"):
@@ -202,13 +217,13 @@ def check_tshark(rel, e):
             for q in e["http_requests"] if q["complete_frame"]]
     ok(sorted(got) == sorted(want), "%s: tshark http requests %s != %s" % (rel, sorted(got), sorted(want)),
        limitation=lim)
-    if lim:
+    if lim and rel not in TSHARK_DIFFERS:
         # single-segment requests can be checked with desegmentation off
         got2 = []
         for r in tshark(path, ["frame.number", "http.request.method", "http.host", "http.request.uri"],
                         ["-o", "tcp.desegment_tcp_streams:FALSE"], "http.request"):
             got2.append((int(r["frame.number"][0]), r["http.request.method"][0],
-                         r["http.host"][0], r["http.request.uri"][0]))
+                         (r["http.host"] + [""])[0], (r["http.request.uri"] + [""])[0]))
         want2 = [(q["complete_frame"], q["method"], q["host"], q["uri"])
                  for q in e["http_requests"] if len(q["frames"]) == 1 and q["complete_frame"]]
         ok(all(w in got2 for w in want2), "%s: tshark (no desegmentation) requests %s missing from %s"
@@ -292,6 +307,34 @@ def check_encap(rel, e):
 # ---------------------------------------------------------------------------
 # 3. independent Python re-reader
 
+# A request line read as a lenient server reads it: the method, then the
+# target up to the last whitespace-separated "HTTP/..." (which may be
+# missing: HTTP/0.9, or a method alone), spaces inside the target kept.
+REQUEST_LINE = re.compile(r"^(\S+)(?:[ \t]+(.*?))??(?:[ \t]+(HTTP/\S*))?[ \t]*$")
+
+
+def head_len(msg):
+    """Bytes of the header block: up to the first empty line (CRLF or bare
+    LF), or all of it (an HTTP/0.9 request is its line)."""
+    ends = [msg.find(t) + len(t) for t in (b"\r\n\r\n", b"\n\n") if t in msg]
+    return min(ends) if ends else len(msg)
+
+
+def read_head(head):
+    """(first line, {lower-cased name: value}): bare LF accepted, obs-fold
+    lines joined with one space, lines without a colon skipped."""
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in head.decode("latin-1").split("\n")]
+    hdrs, last = {}, None
+    for ln in lines[1:]:
+        if ln[:1] in (" ", "\t") and last:
+            hdrs[last] = (hdrs[last] + " " + ln.strip()).strip()
+        elif ":" in ln and not ln.startswith(":"):
+            k, v = ln.split(":", 1)
+            last = k.strip().lower()
+            hdrs[last] = v.strip()
+    return lines[0], hdrs
+
+
 def py_check(rel, e):
     from scapy.all import rdpcap, IP, IPv6, TCP  # noqa
     from scapy.all import Loopback, bind_layers  # noqa
@@ -305,10 +348,11 @@ def py_check(rel, e):
         ok(False, "%s: scapy cannot read (%s)" % (rel, ex))
         return
     ok(len(pkts) == e["frames"], "%s: scapy frame count" % rel)
-    flows = {}
+    flows = {}    # endpoints -> the flows on them, in order (a port reused after a close)
     for f in e["flows"]:
         if f["transport"] == "TCP":
-            flows[(f["client"], f["server"])] = f
+            flows.setdefault((f["client"], f["server"]), []).append(f)
+    current = {}  # endpoints -> index of the flow their packets belong to
     segs = {}   # flow -> dir -> [(frame, seq, payload)]
     for no, p in enumerate(pkts, 1):
         if TCP not in p:
@@ -322,11 +366,16 @@ def py_check(rel, e):
             return ("[%s]:%d" if ":" in ip else "%s:%d") % (ip, port)
         s, d = epstr(ipl.src, t.sport), epstr(ipl.dst, t.dport)
         if (s, d) in flows:
-            fl, dr = flows[(s, d)], "c"
+            key, dr = (s, d), "c"
         elif (d, s) in flows:
-            fl, dr = flows[(d, s)], "s"
+            key, dr = (d, s), "s"
         else:
             continue
+        i = current.get(key, 0)
+        if dr == "c" and t.flags & 0x12 == 0x02:  # a client SYN: which connection's ISN?
+            i = next((k for k, f in enumerate(flows[key]) if f["isn"]["c"] == t.seq), i)
+            current[key] = i
+        fl = flows[key][i]
         pl = bytes(t.payload)
         # strip Ethernet padding if any: use IP length
         if IP in p:
@@ -358,7 +407,7 @@ def py_check(rel, e):
                     if done is None and all(i in snap for i in range(a, b)):
                         done = no
                 msg = bytes(have.get(i, 0) for i in range(a, b))
-                he = msg.find(b"\r\n\r\n") + 4
+                he = head_len(msg)
                 for no, s0, s1, snap in frames_at:
                     if hdone is None and he > 3 and all(i in snap for i in range(a, a + he)):
                         hdone = no
@@ -369,18 +418,15 @@ def py_check(rel, e):
                 if done is None:
                     continue
                 head, body = msg[:he], msg[he:]
-                lines = head.decode("latin-1").split("\r\n")
-                first = lines[0].split(" ")
-                hdrs = {}
-                for ln in lines[1:]:
-                    if ":" in ln:
-                        k, v = ln.split(":", 1)
-                        hdrs[k.strip().lower()] = v.strip()
+                first, hdrs = read_head(head)
                 if dr == "c":
-                    ok(first[0] == q["method"] and first[1] == q["uri"] and hdrs.get("host") == q["host"],
-                       "%s: py request line/host %s" % (rel, lines[0]))
+                    m = REQUEST_LINE.match(first)
+                    ok(m is not None and m.group(1) == q["method"] and (m.group(2) or "") == q["uri"]
+                       and hdrs.get("host", "") == q["host"] and (m.group(3) or "http/0.9").lower() in
+                       (q["protocol"], "http/1."),
+                       "%s: py request line/host %s" % (rel, first))
                 else:
-                    ok(int(first[1]) == q["status"], "%s: py status" % rel)
+                    ok(int(first.split(" ")[1]) == q["status"], "%s: py status" % rel)
                 if hdrs.get("transfer-encoding", "").lower() == "chunked":
                     out = b""
                     rest = body

@@ -1,5 +1,6 @@
 /* Unit tests for the flow table: direction and client choice, timeouts by
- * packet time, caps, and that every flow is handed to on_end exactly once. */
+ * packet time, caps, a new connection on the ports of a closed one, and
+ * that every flow is handed to on_end exactly once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,12 +153,68 @@ static void test_caps(void **state)
 	flow_table_free(t);
 }
 
+/* A SYN after FIN both ways or a RST starts a new flow (the old one ends,
+ * closed); the closed flow's own SYN again (same ISN, from its SYN or its
+ * SYN-ACK) is a retransmission and stays in it; so does a SYN on an open flow. */
+static void test_port_reuse(void **state)
+{
+	(void)state;
+	struct ended e = { 0 };
+	struct flow_limits l = limits();
+	struct flow_table *t = flow_table_new(&l, on_end, &e);
+	enum flow_dir d;
+	struct packet syn = pkt(200, 40000, 1, 80, 6, TCP_SYN);
+	syn.seq = 1000;
+	struct flow *f1 = flow_table_packet(t, &syn, 1 * S, 1, 0, &d);
+	struct packet again = syn; /* retransmitted while open */
+	assert_ptr_equal(flow_table_packet(t, &again, 1 * S, 2, 0, &d), f1);
+	struct packet fin_c = pkt(200, 40000, 1, 80, 6, TCP_FIN | TCP_ACK);
+	struct packet fin_s = pkt(1, 80, 200, 40000, 6, TCP_FIN | TCP_ACK);
+	flow_table_packet(t, &fin_c, 2 * S, 3, 0, &d);
+	flow_table_packet(t, &fin_s, 2 * S, 4, 0, &d);
+	assert_ptr_equal(flow_table_packet(t, &syn, 2 * S, 5, 0, &d), f1); /* its own SYN, closed */
+	assert_int_equal(e.n, 0);
+	struct packet syn2 = syn;
+	syn2.seq = 5000;
+	struct flow *f2 = flow_table_packet(t, &syn2, 3 * S, 6, 0, &d);
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.ids[0], 1);
+	assert_int_equal(e.why[0], FLOW_END_CLOSED);
+	assert_int_equal(f2->id, 2);
+	assert_int_equal(f2->first_frame, 6);
+	assert_int_equal(flow_client_port(f2), 40000);
+	assert_int_equal(flow_table_stats(t)->ended_closed, 1);
+	/* a flow seen from its SYN-ACK knows the client's ISN from the ack */
+	struct packet rst = pkt(200, 40000, 1, 80, 6, TCP_RST);
+	flow_table_packet(t, &rst, 3 * S, 7, 0, &d); /* f2 reset: closed */
+	struct packet sa = pkt(1, 80, 200, 40001, 6, TCP_SYN | TCP_ACK);
+	sa.ack = 7001;
+	struct flow *f3 = flow_table_packet(t, &sa, 3 * S, 8, 0, &d);
+	struct packet r3 = pkt(1, 80, 200, 40001, 6, TCP_RST);
+	flow_table_packet(t, &r3, 3 * S, 9, 0, &d);
+	struct packet syn3 = pkt(200, 40001, 1, 80, 6, TCP_SYN);
+	syn3.seq = 7000;
+	assert_ptr_equal(flow_table_packet(t, &syn3, 3 * S, 10, 0, &d), f3);
+	assert_int_equal(e.n, 1);
+	/* after f2's RST, a SYN from the other side is a new connection too */
+	struct packet rev = pkt(1, 80, 200, 40000, 6, TCP_SYN);
+	rev.seq = 9;
+	struct flow *f4 = flow_table_packet(t, &rev, 4 * S, 11, 0, &d);
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.ids[1], 2);
+	assert_int_equal(f4->id, 4);
+	assert_int_equal(flow_client_port(f4), 80);
+	flow_table_free(t);
+	assert_int_equal(e.n, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_directions_and_client),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_port_reuse),
 	};
 	return cmocka_run_group_tests_name("flow", tests, NULL, NULL);
 }

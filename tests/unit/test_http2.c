@@ -902,6 +902,67 @@ static void test_incomplete_at_end(void **state)
 	nghttp2_hd_deflate_del(cd);
 }
 
+/* The completing frame: the packet carrying END_STREAM, or the last
+ * CONTINUATION of the block that carried it (headers only, with a body,
+ * with trailers); without END_STREAM, the last packet that brought bytes. */
+static void test_completing_frame(void **state)
+{
+	static struct sink k;
+	k.n = 0;
+	nghttp2_hd_deflater *cd = deflater(), *sd = deflater();
+	struct http2_conn *c = http2_new(on_request, &k, 1 << 20, 0);
+	struct bytes x = { .len = 0 };
+	put_str(&x, PREFACE);
+	put_settings(&x);
+	put_headers(&x, cd, END_STREAM, 1, get_humans, 6); /* headers only */
+	feed(c, 0, &x, 1);
+	x.len = 0;
+	put_headers(&x, cd, 0, 3, get_humans, 6); /* headers, body, trailers in HEADERS + CONTINUATION */
+	feed(c, 0, &x, 2);
+	x.len = 0;
+	put_frame(&x, DATA, 0, 3, "abc", 3);
+	feed(c, 0, &x, 3);
+	static const nghttp2_nv trailer[] = { NV("x-checksum", "5d41402a") };
+	uint8_t blk[64];
+	size_t n = hpack(cd, trailer, 1, blk, sizeof(blk));
+	x.len = 0;
+	put_frame(&x, HEADERS, END_STREAM, 3, blk, 2);
+	feed(c, 0, &x, 4);
+	x.len = 0;
+	put_frame(&x, CONTINUATION, END_HEADERS, 3, blk + 2, n - 2);
+	feed(c, 0, &x, 5);
+	x.len = 0;
+	put_headers(&x, cd, 0, 5, get_humans, 6); /* no END_STREAM ever */
+	feed(c, 0, &x, 6);
+	x.len = 0;
+	put_frame(&x, DATA, 0, 5, "de", 2);
+	feed(c, 0, &x, 7);
+	x.len = 0;
+	put_frame(&x, DATA, 0, 5, "f", 1);
+	feed(c, 0, &x, 8);
+	x.len = 0;
+	put_settings(&x);
+	put_status(&x, sd, 1, "200");
+	put_status(&x, sd, 3, "200");
+	feed(c, 1, &x, 9);
+	assert_int_equal(k.n, 2);
+	assert_int_equal(k.r[0].frame, 1);
+	assert_int_equal(k.r[0].ts_ns, 1000);
+	assert_int_equal(k.r[1].frame, 5);
+	assert_frames(&k.r[1], (const uint64_t[]){ 2, 3, 4, 5 }, 4);
+	assert_body(&k.r[1], "abc");
+	http2_end(c, 0);
+	http2_end(c, 1);
+	assert_int_equal(k.n, 3);
+	assert_int_equal(k.r[2].frame, 8);
+	assert_int_equal(k.r[2].ts_ns, 8000);
+	assert_body(&k.r[2], "def");
+	assert_frames(&k.r[2], (const uint64_t[]){ 6, 7, 8 }, 3);
+	http2_free(c);
+	nghttp2_hd_deflate_del(cd);
+	nghttp2_hd_deflate_del(sd);
+}
+
 /* Over HTTP2_MAX_PENDING unanswered streams, the oldest is handed over. */
 static void test_pending_cap(void **state)
 {
@@ -1067,6 +1128,7 @@ int main(void)
 		cmocka_unit_test(test_goaway),
 		cmocka_unit_test(test_gap),
 		cmocka_unit_test(test_incomplete_at_end),
+		cmocka_unit_test(test_completing_frame),
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_block_cap),
 		cmocka_unit_test(test_many_headers),
