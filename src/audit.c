@@ -58,6 +58,8 @@ struct request_line {
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why);
 static void run_job(void *ctx, void *job);
 
+static void on_session_request(void *ctx, struct flow *f, const struct http_request *r, bool tls);
+
 struct audit *audit_new(const struct audit_options *o)
 {
 	struct audit *a = calloc(1, sizeof(*a));
@@ -85,6 +87,8 @@ struct audit *audit_new(const struct audit_options *o)
 		a->keylog = keylog_new();
 		a->own_keylog = true;
 	}
+	a->sessions = (struct session_env){ .max_body = o->max_body, .max_reasm = o->max_reasm, .keylog = a->keylog,
+					    .flows = a->flows, .on_request = on_session_request, .ctx = a };
 	field_list_init(&a->scratch);
 	/* a job queue bounded to 512 requests or 16 MiB of copies */
 	if (o->worker)
@@ -298,7 +302,7 @@ void audit_packet(struct audit *a, uint64_t frame, uint64_t ts_ns, int dlt, cons
 		else if (had_state && !f->dpi)
 			flow_table_account(a->flows, f, -(long)dpi_flow_state_size());
 	}
-	if (p.l4_proto == 6 && !f->l7_off && !a->opt.flows_only && !session_packet(a, f, dir, &p, frame, ts_ns))
+	if (p.l4_proto == 6 && !f->l7_off && !a->opt.flows_only && !session_packet(&a->sessions, f, dir, &p, frame, ts_ns))
 		f->l7_off = true;
 	if (a->opt.on_live_finding && !f->live_judged && f->host) /* a contact shows as soon as it is named */
 		live_contact(a, f);
@@ -345,7 +349,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	struct audit *a = ctx;
 	/* the session first: its requests may still name the flow's host */
 	struct session_counts sc;
-	session_end(a, f, &sc);
+	session_end(f, &sc);
 	/* the table drops f->mem itself; accounting here could evict mid-flush */
 	dpi_finish(a->dpi, f);
 	struct flow_record rec;
@@ -665,8 +669,10 @@ static void run_job(void *ctx, void *job)
 	free(j);
 }
 
-void audit_request(struct audit *a, struct flow *f, const struct http_request *r, bool tls)
+/* A request a session decoded (session_env.on_request). */
+static void on_session_request(void *ctx, struct flow *f, const struct http_request *r, bool tls)
 {
+	struct audit *a = ctx;
 	/* the flow is the pipeline's: what it gives the request is taken here */
 	struct request_meta m = {
 		.input = f->input,

@@ -20,6 +20,7 @@
 #include "fields.h"
 #include "flow.h"
 #include "flowstore.h"
+#include "session.h"
 
 struct signatures;
 struct profile;
@@ -114,6 +115,7 @@ struct audit {
 	size_t cls_cap;
 	struct policy *policy;
 	struct keylog *keylog;      /* opt.keylog, or an empty one of our own */
+	struct session_env sessions; /* what every TCP session shares; its requests come back here */
 	bool own_keylog;
 	bool marks_pending;         /* CLI frame:N consent marks still to be timed */
 	uint8_t *personal_flows;    /* bit per flow id: a transmission with personal data (the worker's) */
@@ -151,11 +153,6 @@ void audit_capture_mark(struct audit *a, const char *kind, uint64_t ts_ns);
 /* After the last input: decides phases and findings. */
 void audit_finish(struct audit *a);
 
-struct http_request;
-/* A decoded request of flow f: names the flow's host, then (on the worker
- * thread when there is one) extracts its fields, lists it, classifies it,
- * spools it as a transmission when it carries fields and tells the policy. */
-void audit_request(struct audit *a, struct flow *f, const struct http_request *r, bool tls);
 /* Did flow id carry a transmission with personal data?  (After audit_finish.) */
 bool audit_flow_personal(const struct audit *a, uint32_t id);
 

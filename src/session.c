@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "dbuf.h"
 #include "http1.h"
 #include "http2.h"
@@ -28,7 +27,7 @@ struct session {
 	struct tls_conn *tls;
 	struct http1_conn *h1;
 	struct http2_conn *h2;
-	struct audit *a;
+	const struct session_env *env;
 	struct flow *f;
 	enum transport transport;
 	enum app app;
@@ -54,14 +53,14 @@ static void on_request(void *ctx, const struct http_request *r);
 
 static void start_http1(struct session *s)
 {
-	s->h1 = http1_new(on_request, s, s->a->opt.max_body, s->midstream && !s->tunnel);
+	s->h1 = http1_new(on_request, s, s->env->max_body, s->midstream && !s->tunnel);
 	s->app = s->h1 ? A_HTTP1 : A_NONE;
 	s->had_http = true;
 }
 
 static void start_http2(struct session *s, unsigned flags)
 {
-	s->h2 = http2_new(on_request, s, s->a->opt.max_body, flags);
+	s->h2 = http2_new(on_request, s, s->env->max_body, flags);
 	s->app = s->h2 ? A_HTTP2 : A_NONE;
 	s->had_http = true;
 }
@@ -210,7 +209,7 @@ static void stream_data(struct session *s, int dir, const uint8_t *data, size_t 
 	}
 	if (s->transport == T_UNDECIDED) {
 		if (dir == 0 && (!s->midstream || s->tunnel) && tls_looks_like_client_hello(data, len) == 1) {
-			s->tls = tls_new(&tls_ops, s, s->a->keylog);
+			s->tls = tls_new(&tls_ops, s, s->env->keylog);
 			s->transport = s->tls ? T_TLS : T_CLEAR;
 		} else {
 			s->transport = T_CLEAR;
@@ -304,7 +303,7 @@ static void on_request(void *ctx, const struct http_request *r)
 {
 	struct session *s = ctx;
 	s->requests++;
-	audit_request(s->a, s->f, r, s->transport == T_TLS);
+	s->env->on_request(s->env->ctx, s->f, r, s->transport == T_TLS);
 }
 
 static void account(struct session *s)
@@ -312,7 +311,7 @@ static void account(struct session *s)
 	size_t now = s->reasm.s[0].pending_bytes + s->reasm.s[1].pending_bytes + (s->h1 ? http1_memory(s->h1) : 0) +
 		     (s->h2 ? http2_memory(s->h2) : 0) + (s->tls ? tls_memory(s->tls) : 0) + s->held.cap;
 	if (now != s->accounted) {
-		flow_table_account(s->a->flows, s->f, (long)now - (long)s->accounted);
+		flow_table_account(s->env->flows, s->f, (long)now - (long)s->accounted);
 		s->accounted = now;
 	}
 }
@@ -329,21 +328,21 @@ static bool finished(const struct session *s)
 	return false;
 }
 
-bool session_packet(struct audit *a, struct flow *f, int dir, const struct packet *p, uint64_t frame,
-		    uint64_t ts_ns)
+bool session_packet(const struct session_env *env, struct flow *f, int dir, const struct packet *p,
+		    uint64_t frame, uint64_t ts_ns)
 {
 	struct session *s = f->l7;
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return false;
-		s->a = a;
+		s->env = env;
 		s->f = f;
 		s->midstream = !(p->tcp_flags & TCP_SYN);
 		dbuf_init(&s->held, PROBE_HOLD_BYTES);
-		reasm_init(&s->reasm, &reasm_ops, s, a->opt.max_reasm);
+		reasm_init(&s->reasm, &reasm_ops, s, env->max_reasm);
 		f->l7 = s;
-		flow_table_account(a->flows, f, (long)sizeof(*s));
+		flow_table_account(env->flows, f, (long)sizeof(*s));
 	}
 	if (s->stopped)
 		return false;
@@ -356,9 +355,8 @@ bool session_packet(struct audit *a, struct flow *f, int dir, const struct packe
 	return !s->stopped;
 }
 
-void session_end(struct audit *a, struct flow *f, struct session_counts *out)
+void session_end(struct flow *f, struct session_counts *out)
 {
-	(void)a;
 	memset(out, 0, sizeof(*out));
 	struct session *s = f->l7;
 	if (!s)

@@ -21,14 +21,26 @@
 #include "http1.h"
 #include "tls.h"
 
-struct audit;
+struct keylog;
 struct session;
+
+/* What every session of an audit shares: its caps, the TLS secrets, the
+ * flow table its memory is accounted to, and where decoded requests go. */
+struct session_env {
+	size_t max_body;          /* request body bytes kept per message */
+	size_t max_reasm;         /* out-of-order bytes buffered per direction */
+	struct keylog *keylog;
+	struct flow_table *flows;
+	/* each request as it completes; tls: it came decrypted */
+	void (*on_request)(void *ctx, struct flow *f, const struct http_request *r, bool tls);
+	void *ctx;
+};
 
 /* Feeds one TCP packet (already counted in its flow) to the flow's
  * session, creating it on first use; returns false when the session let
  * the flow go (the caller may skip later packets). */
-bool session_packet(struct audit *a, struct flow *f, int dir, const struct packet *p, uint64_t frame,
-		    uint64_t ts_ns);
+bool session_packet(const struct session_env *env, struct flow *f, int dir, const struct packet *p,
+		    uint64_t frame, uint64_t ts_ns);
 struct session_counts {
 	uint64_t gaps, gap_bytes; /* TCP holes, both directions */
 	uint64_t requests;
@@ -44,6 +56,6 @@ struct session_counts {
 
 /* Ends the flow's session: delivers what is buffered, hands over pending
  * requests, frees everything; its counters go to *out. */
-void session_end(struct audit *a, struct flow *f, struct session_counts *out);
+void session_end(struct flow *f, struct session_counts *out);
 
 #endif
