@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "profile.h"
 #include "report.h"
+#include "report_internal.h"
 #include "signatures.h"
 #include "tls.h"
 #include "transmission.h"
@@ -653,7 +654,7 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	write_anomalies(w, a->cnt.http_anomalies, true);
 	jw_key(w, "http2_header_errors");
 	jw_uint(w, a->cnt.http2_hpack_errors);
-	tx_coverage_write(w, &a->cnt.bodies);
+	report_json_extract_coverage(w, &a->cnt.bodies);
 	jw_obj_end(w);
 	jw_key(w, "tcp");
 	jw_obj_begin(w);
@@ -715,12 +716,6 @@ static void write_coverage(struct jsonw *w, struct audit *a)
 	jw_uint(w, a->cnt.dns_dropped);
 	jw_obj_end(w);
 	jw_obj_end(w);
-}
-
-static void judgement_cb(void *ctx, long seq, char *buf, size_t len)
-{
-	snprintf(buf, len, "\"phase\":\"%s\",\"judged\":%s", phase_name(policy_phase_of(ctx, seq)),
-		 policy_judged(ctx, seq) ? "true" : "false");
 }
 
 static void write_profile(struct jsonw *w, const struct profile *p)
@@ -1142,12 +1137,8 @@ int report_write_json(FILE *out, struct audit *a)
 	write_recipients(w, a);
 	jw_raw(w, (size_t)w->written + w->len > before ? "\n  ],\n" : "],\n");
 	jw_raw(w, "  \"transmissions\": [");
-	int rc = jw_flush(w);
-	if (tx_spool_count(a->tx)) {
-		fputs("\n", out);
-		rc |= tx_spool_write(a->tx, out, "    ", judgement_cb, a->policy);
-		jw_raw(w, "  ");
-	}
+	w->need_comma = false;
+	int rc = report_json_transmissions(w, a);
 	jw_raw(w, "],\n  \"findings\": [");
 	w->need_comma = false;
 	const struct finding *fd;

@@ -12,8 +12,6 @@
 #include "decompress.h"
 #include "extract.h"
 #include "http1.h"
-#include "jsonw.h"
-#include "report.h"
 #include "signatures.h"
 #include "utf8.h"
 #include "validators.h"
@@ -145,38 +143,6 @@ void tx_coverage_add(struct extract_coverage *c, const struct transmission *t)
 		c->undecoded[t->extract.body]++;
 }
 
-static void write_opaque(struct jsonw *w, const uint64_t *counts)
-{
-	jw_obj_begin(w);
-	for (int o = EXTRACT_OPAQUE_NONE + 1; o < EXTRACT_OPAQUE_COUNT; o++) {
-		jw_key(w, extract_opaque_name(o));
-		jw_uint(w, counts[o]);
-	}
-	jw_obj_end(w);
-}
-
-void tx_coverage_write(struct jsonw *w, const struct extract_coverage *c)
-{
-	jw_key(w, "bodies");
-	jw_obj_begin(w);
-	jw_key(w, "total");
-	jw_uint(w, c->bodies);
-	jw_key(w, "decoded");
-	jw_uint(w, c->decoded);
-	jw_key(w, "with_gap");
-	jw_uint(w, c->with_gap);
-	jw_key(w, "undecoded");
-	write_opaque(w, c->undecoded);
-	jw_obj_end(w);
-	jw_key(w, "values");
-	jw_obj_begin(w);
-	jw_key(w, "decoded");
-	jw_uint(w, c->values_decoded);
-	jw_key(w, "base64_undecoded");
-	write_opaque(w, c->values_base64_opaque);
-	jw_obj_end(w);
-}
-
 size_t tx_mask_value(const char *v, size_t len, char out[TX_MASK_MAX])
 {
 	/* character starts: the first three and the last two are kept */
@@ -206,7 +172,35 @@ size_t tx_mask_value(const char *v, size_t len, char out[TX_MASK_MAX])
 	return n;
 }
 
-/* ---- spool ---- */
+/* ---- spool ----
+ *
+ * Each transmission becomes one binary record in a temporary file as soon
+ * as it is classified (values already masked, unless revealed, and hashed:
+ * only the fields the report lists), so memory does not grow with their
+ * number.  The strings of the signature set and the profile (categories,
+ * rules, canary forms) outlive the spool and are stored as pointers. */
+
+struct rec_head {
+	int input;
+	uint32_t flow_id;
+	struct ip_addr client, server;
+	uint16_t client_port, server_port;
+	uint64_t frame, ts_ns;
+	uint64_t fields_other;
+	const char *protocol, *body_kind;
+	int status;
+	unsigned truncated;
+	uint32_t nframes, nfields;
+	uint32_t method_len, uri_len, host_len;
+	bool tls, personal, full;
+};
+
+struct rec_field {
+	struct classification c;
+	uint64_t value_len;
+	uint32_t path_len, key_len, shown_len;
+	char sha256[65];
+};
 
 struct tx_index {
 	int input;
@@ -225,7 +219,7 @@ struct tx_spool {
 	size_t *id_of_seq;
 	bool sorted;
 	EVP_MD_CTX *md;
-	struct jsonw *w;
+	struct dbuf rec; /* the record being built */
 	long offset;
 };
 
@@ -239,12 +233,11 @@ struct tx_spool *tx_spool_new(bool reveal_values, bool all_fields)
 	s->f = tmpfile();
 	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	s->md = EVP_MD_CTX_new();
-	s->w = malloc(sizeof(*s->w));
-	if (!s->f || !s->sha256 || !s->md || !s->w) {
+	dbuf_init(&s->rec, 0);
+	if (!s->f || !s->sha256 || !s->md) {
 		tx_spool_free(s);
 		return NULL;
 	}
-	jw_init(s->w, s->f);
 	return s;
 }
 
@@ -256,7 +249,7 @@ void tx_spool_free(struct tx_spool *s)
 		fclose(s->f);
 	EVP_MD_free(s->sha256);
 	EVP_MD_CTX_free(s->md);
-	free(s->w);
+	dbuf_free(&s->rec);
 	free(s->idx);
 	free(s->id_of_seq);
 	free(s);
@@ -281,164 +274,26 @@ static void sha256_hex(struct tx_spool *s, const void *p, size_t n, char out[65]
 	out[64] = 0;
 }
 
-static void write_truncation(struct jsonw *w, unsigned t)
+static bool add_field(struct tx_spool *s, const struct field *f, const struct classification *c)
 {
-	static const char *const names[] = { "body_cap", "body_gap", "decompress_cap",
-					     "decode_error", "field_cap", "header_cap" };
-	jw_key(w, "truncated");
-	if (!t) {
-		jw_null(w);
-		return;
+	struct rec_field rf;
+	memset(&rf, 0, sizeof(rf));
+	if (c && c->category)
+		rf.c = *c;
+	rf.value_len = f->value_len;
+	rf.path_len = (uint32_t)strlen(f->path);
+	rf.key_len = (uint32_t)strlen(f->key);
+	char masked[TX_MASK_MAX]; /* no allocation per field */
+	const char *shown = f->value;
+	size_t shown_len = f->value_len;
+	if (!s->reveal) {
+		shown_len = tx_mask_value(f->value, f->value_len, masked);
+		shown = masked;
 	}
-	jw_arr_begin(w);
-	for (unsigned i = 0; i < sizeof(names) / sizeof(*names); i++)
-		if (t & (1u << i))
-			jw_str(w, names[i]);
-	jw_arr_end(w);
-}
-
-static void write_field(struct tx_spool *s, struct jsonw *w, const struct field *f, const struct classification *c)
-{
-	char hex[65];
-	bool hit = c && c->category;
-	jw_obj_begin(w);
-	jw_key(w, "path");
-	jw_str(w, f->path);
-	jw_key(w, "key");
-	jw_str(w, f->key);
-	jw_key(w, "category");
-	jw_str(w, hit ? c->category->id : NULL);
-	jw_key(w, "sensitive");
-	jw_bool(w, hit && c->category->sensitive);
-	jw_key(w, "rule");
-	jw_str(w, hit ? c->rule : NULL);
-	jw_key(w, "confidence");
-	if (hit) {
-		char conf[16];
-		snprintf(conf, sizeof(conf), "%.2f", c->confidence);
-		jw_num(w, conf);
-	} else {
-		jw_null(w);
-	}
-	jw_key(w, "credential");
-	jw_bool(w, hit && c->category->credential);
-	jw_key(w, "issued");
-	jw_bool(w, hit && c->issued);
-	jw_key(w, "hashed");
-	jw_str(w, hit ? hash_kind_name(c->hashed) : NULL);
-	jw_key(w, "canary_form");
-	jw_str(w, hit ? c->canary_form : NULL);
-	jw_key(w, "value");
-	if (s->reveal) {
-		jw_strn(w, f->value, f->value_len);
-	} else {
-		char masked[TX_MASK_MAX]; /* no allocation per field */
-		jw_strn(w, masked, tx_mask_value(f->value, f->value_len, masked));
-	}
-	jw_key(w, "value_length");
-	jw_uint(w, f->value_len);
-	jw_key(w, "value_sha256");
-	sha256_hex(s, f->value, f->value_len, hex);
-	jw_str(w, hex);
-	jw_obj_end(w);
-}
-
-/* A transmission without personal data, when fields are not all listed:
- * where and what it was, and how many fields it carried. */
-static void write_compact(struct jsonw *w, const struct transmission *t, size_t nfields)
-{
-	char ts[32];
-	jw_key(w, "personal");
-	jw_bool(w, false);
-	jw_key(w, "ts");
-	report_format_ts(t->ts_ns, ts);
-	jw_str(w, ts);
-	jw_key(w, "input");
-	jw_int(w, t->input);
-	jw_key(w, "frame");
-	jw_uint(w, t->frame);
-	jw_key(w, "host");
-	if (t->host) {
-		char name[256];
-		size_t n = tx_host_name(t->host, t->host_len, name, sizeof(name));
-		jw_strn(w, name, n);
-	} else {
-		jw_null(w);
-	}
-	jw_key(w, "method");
-	jw_strn(w, t->method, t->method_len);
-	jw_key(w, "path");
-	const char *q = memchr(t->uri, '?', t->uri_len);
-	jw_strn(w, t->uri, q ? (size_t)(q - t->uri) : t->uri_len);
-	jw_key(w, "fields_other");
-	jw_uint(w, nfields);
-}
-
-static void write_full(struct tx_spool *s, struct jsonw *w, const struct transmission *t, size_t personal)
-{
-	char buf[64], ts[32];
-	jw_key(w, "personal");
-	jw_bool(w, personal > 0);
-	jw_key(w, "ts");
-	report_format_ts(t->ts_ns, ts);
-	jw_str(w, ts);
-	jw_key(w, "input");
-	jw_int(w, t->input);
-	jw_key(w, "frame");
-	jw_uint(w, t->frame);
-	jw_key(w, "frames");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < t->nframes; i++)
-		jw_uint(w, t->frames[i]);
-	jw_arr_end(w);
-	jw_key(w, "flow");
-	jw_obj_begin(w);
-	jw_key(w, "id");
-	jw_uint(w, t->flow_id);
-	jw_key(w, "src");
-	jw_str(w, ip_endpoint_str(&t->client, t->client_port, buf, sizeof(buf)));
-	jw_key(w, "dst");
-	jw_str(w, ip_endpoint_str(&t->server, t->server_port, buf, sizeof(buf)));
-	jw_key(w, "transport");
-	jw_str(w, "tcp");
-	jw_obj_end(w);
-	jw_key(w, "protocol");
-	jw_str(w, t->protocol);
-	jw_key(w, "tls");
-	jw_bool(w, t->tls);
-	jw_key(w, "host");
-	if (t->host) {
-		char name[256];
-		size_t n = tx_host_name(t->host, t->host_len, name, sizeof(name));
-		jw_strn(w, name, n);
-	} else {
-		jw_null(w);
-	}
-	jw_key(w, "method");
-	jw_strn(w, t->method, t->method_len);
-	jw_key(w, "uri");
-	jw_strn(w, t->uri, t->uri_len);
-	jw_key(w, "path");
-	const char *q = memchr(t->uri, '?', t->uri_len);
-	jw_strn(w, t->uri, q ? (size_t)(q - t->uri) : t->uri_len);
-	jw_key(w, "status");
-	if (t->status)
-		jw_int(w, t->status);
-	else
-		jw_null(w);
-	jw_key(w, "body");
-	jw_str(w, t->body_kind);
-	write_truncation(w, t->truncated);
-	jw_key(w, "fields");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < t->fields.n; i++) {
-		const struct classification *c = t->cls ? &t->cls[i] : NULL;
-		if (s->all_fields || (c && c->category))
-			write_field(s, w, &t->fields.v[i], c);
-	}
-	jw_arr_end(w);
-	jw_key(w, "fields_other");
-	jw_uint(w, s->all_fields ? 0 : t->fields.n - personal);
+	rf.shown_len = (uint32_t)shown_len;
+	sha256_hex(s, f->value, f->value_len, rf.sha256);
+	return dbuf_append(&s->rec, &rf, sizeof(rf)) && dbuf_append(&s->rec, f->path, rf.path_len) &&
+	       dbuf_append(&s->rec, f->key, rf.key_len) && dbuf_append(&s->rec, shown, shown_len);
 }
 
 int tx_spool_add(struct tx_spool *s, const struct transmission *t)
@@ -454,25 +309,50 @@ int tx_spool_add(struct tx_spool *s, const struct transmission *t)
 	size_t personal = 0;
 	for (size_t i = 0; t->cls && i < t->fields.n; i++)
 		personal += t->cls[i].category != NULL;
-	struct jsonw *w = s->w;
-	/* the id and the judgement are prepended when the sorted report is written */
-	w->need_comma = true;
-	if (personal || s->all_fields)
-		write_full(s, w, t, personal);
-	else
-		write_compact(w, t, t->fields.n);
-	jw_raw(w, "}\n");
-	if (jw_flush(w) < 0)
+	char host[256];
+	struct rec_head h;
+	memset(&h, 0, sizeof(h));
+	h.full = personal || s->all_fields;
+	h.personal = personal > 0;
+	h.input = t->input;
+	h.flow_id = t->flow_id;
+	h.client = t->client;
+	h.server = t->server;
+	h.client_port = t->client_port;
+	h.server_port = t->server_port;
+	h.frame = t->frame;
+	h.ts_ns = t->ts_ns;
+	h.protocol = t->protocol;
+	h.body_kind = t->body_kind;
+	h.status = t->status;
+	h.truncated = t->truncated;
+	h.tls = t->tls;
+	h.nframes = h.full ? (uint32_t)t->nframes : 0;
+	h.nfields = (uint32_t)(s->all_fields ? t->fields.n : h.full ? personal : 0);
+	h.fields_other = s->all_fields ? 0 : t->fields.n - personal;
+	h.method_len = (uint32_t)t->method_len;
+	h.uri_len = (uint32_t)t->uri_len;
+	h.host_len = t->host ? (uint32_t)tx_host_name(t->host, t->host_len, host, sizeof(host)) : UINT32_MAX;
+	dbuf_reset(&s->rec);
+	bool ok = dbuf_append(&s->rec, &h, sizeof(h)) &&
+		  dbuf_append(&s->rec, t->frames, h.nframes * sizeof(*t->frames)) &&
+		  dbuf_append(&s->rec, t->method, t->method_len) && dbuf_append(&s->rec, t->uri, t->uri_len) &&
+		  (!t->host || dbuf_append(&s->rec, host, h.host_len));
+	for (size_t i = 0; ok && h.nfields && i < t->fields.n; i++) {
+		const struct classification *c = t->cls ? &t->cls[i] : NULL;
+		if (s->all_fields || (c && c->category))
+			ok = add_field(s, &t->fields.v[i], c);
+	}
+	if (!ok || fwrite(s->rec.data, 1, s->rec.len, s->f) != s->rec.len)
 		return -1;
-	long end = (long)w->written; /* not ftell: that is a system call per request */
 	struct tx_index *x = &s->idx[s->n];
 	x->input = t->input;
 	x->frame = t->frame;
 	x->seq = s->n;
 	s->sorted = false;
 	x->offset = s->offset;
-	x->len = (size_t)(end - s->offset);
-	s->offset = end;
+	x->len = s->rec.len;
+	s->offset += (long)s->rec.len;
 	s->n++;
 	return personal > 0;
 }
@@ -501,34 +381,106 @@ const size_t *tx_spool_sort(struct tx_spool *s)
 	return s->id_of_seq;
 }
 
-int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
-		   void (*judgement)(void *ctx, long seq, char *buf, size_t len), void *ctx)
+/* The record in buf[0..len) as a view (pointers into buf and *fields). */
+static bool read_record(const uint8_t *buf, size_t len, struct tx_record *r, struct tx_field_view **fields,
+			size_t *fields_cap)
+{
+	struct rec_head h;
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, buf, sizeof(h));
+	size_t at = sizeof(h), need = (size_t)h.nframes * sizeof(uint64_t) + h.method_len + h.uri_len +
+				       (h.host_len == UINT32_MAX ? 0 : h.host_len);
+	if (need > len - at)
+		return false;
+	r->input = h.input;
+	r->flow_id = h.flow_id;
+	r->client = h.client;
+	r->server = h.server;
+	r->client_port = h.client_port;
+	r->server_port = h.server_port;
+	r->frame = h.frame;
+	r->ts_ns = h.ts_ns;
+	r->protocol = h.protocol;
+	r->body_kind = h.body_kind;
+	r->status = h.status;
+	r->truncated = h.truncated;
+	r->tls = h.tls;
+	r->personal = h.personal;
+	r->full = h.full;
+	r->fields_other = h.fields_other;
+	r->frames = (const uint64_t *)(buf + at); /* 8-aligned: the head's size is a multiple of 8 */
+	r->nframes = h.nframes;
+	at += (size_t)h.nframes * sizeof(uint64_t);
+	r->method = (const char *)buf + at;
+	r->method_len = h.method_len;
+	at += h.method_len;
+	r->uri = (const char *)buf + at;
+	r->uri_len = h.uri_len;
+	at += h.uri_len;
+	r->host = h.host_len == UINT32_MAX ? NULL : (const char *)buf + at;
+	r->host_len = r->host ? h.host_len : 0;
+	at += r->host_len;
+	if (h.nfields > *fields_cap) {
+		struct tx_field_view *v = realloc(*fields, h.nfields * sizeof(*v));
+		if (!v)
+			return false;
+		*fields = v;
+		*fields_cap = h.nfields;
+	}
+	for (uint32_t i = 0; i < h.nfields; i++) {
+		struct rec_field rf;
+		if (len - at < sizeof(rf))
+			return false;
+		memcpy(&rf, buf + at, sizeof(rf));
+		at += sizeof(rf);
+		if ((size_t)rf.path_len + rf.key_len + rf.shown_len > len - at)
+			return false;
+		struct tx_field_view *f = &(*fields)[i];
+		f->c = rf.c;
+		f->value_len = rf.value_len;
+		memcpy(f->sha256, rf.sha256, sizeof(f->sha256));
+		f->path = (const char *)buf + at;
+		f->path_len = rf.path_len;
+		f->key = f->path + rf.path_len;
+		f->key_len = rf.key_len;
+		f->shown = f->key + rf.key_len;
+		f->shown_len = rf.shown_len;
+		at += (size_t)rf.path_len + rf.key_len + rf.shown_len;
+	}
+	r->fields = *fields;
+	r->nfields = h.nfields;
+	return at == len;
+}
+
+int tx_spool_each(struct tx_spool *s, int (*fn)(void *ctx, const struct tx_record *r), void *ctx)
 {
 	tx_spool_sort(s);
-	char *line = NULL;
-	size_t cap = 0;
+	uint8_t *buf = NULL;
+	size_t cap = 0, fields_cap = 0;
+	struct tx_field_view *fields = NULL;
 	int rc = 0;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
-		struct tx_index *x = &s->idx[i];
-		if (x->len + 1 > cap) {
-			free(line);
-			cap = x->len + 1;
-			line = malloc(cap);
-			if (!line)
-				return -1;
+		const struct tx_index *x = &s->idx[i];
+		if (x->len > cap) {
+			free(buf);
+			cap = x->len;
+			/* a multiple of 8 bytes from malloc: the frames after the head stay aligned */
+			if (!(buf = malloc(cap))) {
+				rc = -1;
+				break;
+			}
 		}
-		if (fseek(s->f, x->offset, SEEK_SET) != 0 || fread(line, 1, x->len, s->f) != x->len) {
+		struct tx_record r = { .id = i + 1, .seq = (long)x->seq };
+		if (fseek(s->f, x->offset, SEEK_SET) != 0 || fread(buf, 1, x->len, s->f) != x->len ||
+		    !read_record(buf, x->len, &r, &fields, &fields_cap)) {
 			rc = -1;
 			break;
 		}
-		/* the spooled line is `,"ts":...}\n`; the id and the judgement open the object */
-		char head[128];
-		judgement(ctx, (long)x->seq, head, sizeof(head));
-		fprintf(out, "%s{\"id\":%zu,%s", indent, i + 1, head);
-		fwrite(line, 1, x->len - 1, out);
-		fputs(i + 1 < s->n ? ",\n" : "\n", out);
+		rc = fn(ctx, &r);
 	}
-	free(line);
+	free(buf);
+	free(fields);
 	fseek(s->f, 0, SEEK_END);
-	return rc || ferror(out) ? -1 : 0;
+	return rc;
 }

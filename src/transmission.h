@@ -18,6 +18,7 @@
 #include "extract.h"
 #include "fields.h"
 #include "flow.h"
+#include "signatures.h"
 
 struct transmission {
 	int input;
@@ -68,11 +69,45 @@ size_t tx_spool_count(const struct tx_spool *s);
 /* Sorts the transmissions by (input, frame, arrival) and numbers them 1..N
  * in that order; returns the id of each arrival (seq), valid until freed. */
 const size_t *tx_spool_sort(struct tx_spool *s);
-/* Writes them, sorted, one JSON object per line prefixed by `indent`, each
- * with its id and the members `judgement` writes into buf for it (the
- * policy's verdict: `"phase":"before_consent","judged":true`). */
-int tx_spool_write(struct tx_spool *s, FILE *out, const char *indent,
-		   void (*judgement)(void *ctx, long seq, char *buf, size_t len), void *ctx);
+/* A listed field of a spooled transmission, as read back. */
+struct tx_field_view {
+	const char *path, *key;
+	size_t path_len, key_len;
+	struct classification c; /* category NULL: not personal data (listed with --all-fields) */
+	const char *shown;       /* the value as the report shows it: masked, or revealed */
+	size_t shown_len;
+	uint64_t value_len;      /* of the value as sent */
+	char sha256[65];         /* of the value as sent */
+};
+
+/* A spooled transmission, as read back for the report writers; its
+ * pointers are valid until the callback returns. */
+struct tx_record {
+	size_t id;               /* 1..N in (input, frame) order */
+	long seq;                /* arrival order: the policy's key */
+	int input;
+	uint32_t flow_id;
+	struct ip_addr client, server;
+	uint16_t client_port, server_port;
+	uint64_t frame, ts_ns;
+	const uint64_t *frames;  /* listed only for a full record */
+	size_t nframes;
+	const char *protocol, *body_kind;
+	bool tls;
+	int status;
+	unsigned truncated;      /* enum tx_truncation bits */
+	const char *method, *uri, *host; /* host: the name (lower case, no port), NULL when none was sent */
+	size_t method_len, uri_len, host_len;
+	bool personal;           /* a field carried personal data */
+	bool full;               /* listed in full (personal, or --all-fields); else one compact entry */
+	const struct tx_field_view *fields;
+	size_t nfields;
+	uint64_t fields_other;   /* fields not listed */
+};
+
+/* Calls fn on each transmission, sorted; stops at fn's first non-zero
+ * return and returns it, or -1 when the spool cannot be read. */
+int tx_spool_each(struct tx_spool *s, int (*fn)(void *ctx, const struct tx_record *r), void *ctx);
 
 /* Masks a value for the report: all '*' up to 7 characters, else the first
  * two and last two characters kept around at most 32 '*'.  Counts UTF-8
@@ -87,10 +122,6 @@ void tx_fields_from_http(struct transmission *t, const struct http_request *r, s
 
 /* Adds what one transmission's extraction decoded to the run's counters. */
 void tx_coverage_add(struct extract_coverage *c, const struct transmission *t);
-/* Writes the counters as the members `bodies` and `values` of the open
- * object (coverage.http). */
-struct jsonw;
-void tx_coverage_write(struct jsonw *w, const struct extract_coverage *c);
 
 /* The host name part of a Host header (no port, no brackets, lower case)
  * into buf; returns its length. */
