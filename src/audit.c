@@ -50,13 +50,9 @@ void audit_default_options(struct audit_options *o)
 	o->max_reasm = 1u << 20;
 }
 
-struct request_line {
-	uint64_t frame, seq;
-	char *text;
-};
-
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why);
 static void run_job(void *ctx, void *job);
+static void free_lines(struct audit *a);
 
 static void on_session_request(void *ctx, struct flow *f, const struct http_request *r, bool tls);
 
@@ -113,8 +109,7 @@ void audit_free(struct audit *a)
 	policy_free(a->policy);
 	if (a->own_keylog)
 		keylog_free(a->keylog);
-	for (size_t i = 0; i < a->nlines; i++)
-		free(a->lines[i].text);
+	free_lines(a);
 	free(a->lines);
 	free(a->personal_flows);
 	dpi_free(a->dpi);
@@ -404,9 +399,19 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 	flow_store_put(a->records, r);
 }
 
+static void free_lines(struct audit *a)
+{
+	for (size_t i = 0; i < a->nlines; i++) {
+		free(a->lines[i].method);
+		free(a->lines[i].host);
+		free(a->lines[i].uri);
+	}
+	a->nlines = 0;
+}
+
 static int by_frame(const void *x, const void *y)
 {
-	const struct request_line *a = x, *b = y;
+	const struct listed_request *a = x, *b = y;
 	if (a->frame != b->frame)
 		return a->frame < b->frame ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
@@ -419,63 +424,46 @@ void audit_end_input(struct audit *a)
 	if (a->workq)
 		workq_drain(a->workq); /* every request of this input is listed */
 	a->cnt.dns_dropped += dns_cache_dropped(a->dns);
-	if (a->nlines)
+	if (a->nlines) {
 		qsort(a->lines, a->nlines, sizeof(*a->lines), by_frame);
-	for (size_t i = 0; i < a->nlines; i++) {
-		fputs(a->lines[i].text, a->opt.list_requests);
-		free(a->lines[i].text);
+		a->opt.on_listed(a->opt.listed_ctx, a->inputs[a->cur_input].name, a->lines, a->nlines);
 	}
-	a->nlines = 0;
+	free_lines(a);
 	a->cur_input = -1;
 }
 
-/* Appends s[0..n) for a TSV column: control bytes (tab, newline) as \xNN. */
-static void tsv_put(struct dbuf *b, const char *s, size_t n)
+static char *copy_bytes(const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
-			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
-			dbuf_append(b, e, 4);
-		} else {
-			dbuf_append_byte(b, c);
-		}
+	char *c = malloc(n + 1);
+	if (c) {
+		memcpy(c, s, n);
+		c[n] = 0;
 	}
+	return c;
 }
 
 static void list_request(struct audit *a, const struct transmission *t)
 {
 	if (a->nlines == a->lines_cap) {
 		size_t cap = a->lines_cap ? a->lines_cap * 2 : 64;
-		struct request_line *v = realloc(a->lines, cap * sizeof(*v));
+		struct listed_request *v = realloc(a->lines, cap * sizeof(*v));
 		if (!v)
 			return;
 		a->lines = v;
 		a->lines_cap = cap;
 	}
-	struct dbuf b;
-	dbuf_init(&b, 0);
-	const char *name = a->inputs[t->input].name;
-	char num[32];
-	tsv_put(&b, name, strlen(name));
-	snprintf(num, sizeof(num), "\t%llu\t", (unsigned long long)t->frame);
-	dbuf_append_str(&b, num);
-	dbuf_append_str(&b, t->protocol);
-	dbuf_append_byte(&b, '\t');
-	tsv_put(&b, t->method, t->method_len);
-	dbuf_append_byte(&b, '\t');
-	if (t->host)
-		tsv_put(&b, t->host, t->host_len);
-	dbuf_append_byte(&b, '\t');
-	tsv_put(&b, t->uri, t->uri_len);
-	dbuf_append_byte(&b, '\n');
-	char *text = dbuf_detach(&b, NULL);
-	if (!text)
+	struct listed_request *l = &a->lines[a->nlines];
+	*l = (struct listed_request){ .frame = t->frame, .seq = a->cnt.requests, .protocol = t->protocol,
+				      .method_len = t->method_len, .host_len = t->host_len, .uri_len = t->uri_len };
+	l->method = copy_bytes(t->method, t->method_len);
+	l->uri = copy_bytes(t->uri, t->uri_len);
+	l->host = t->host ? copy_bytes(t->host, t->host_len) : NULL;
+	if (!l->method || !l->uri || (t->host && !l->host)) {
+		free(l->method);
+		free(l->uri);
+		free(l->host);
 		return;
-	a->lines[a->nlines].frame = t->frame;
-	a->lines[a->nlines].seq = a->cnt.requests;
-	a->lines[a->nlines].text = text;
+	}
 	a->nlines++;
 }
 
@@ -568,7 +556,7 @@ static void process_request(struct audit *a, const struct http_request *r, const
 	a->cnt.requests++;
 	if (t.truncated)
 		a->cnt.truncated_messages++;
-	if (a->opt.list_requests)
+	if (a->opt.on_listed)
 		list_request(a, &t);
 	struct request_class rc;
 	if (t.fields.n > a->cls_cap) {

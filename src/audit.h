@@ -28,12 +28,23 @@ struct policy;
 struct classification;
 struct finding;
 
+/* A decoded request as --list-requests shows it: its own bytes, copied. */
+struct listed_request {
+	uint64_t frame, seq;
+	const char *protocol;
+	char *method, *host, *uri; /* host NULL when none was sent */
+	size_t method_len, host_len, uri_len;
+};
+
 struct audit_options {
 	struct flow_limits flows;
 	const struct signatures *sigs; /* classifies fields and hosts; NULL: none */
 	const struct profile *profile; /* judges transmissions; NULL: only what needs none */
 	struct keylog *keylog;         /* TLS secrets (--keylog, capture DSBs); NULL: none */
-	FILE *list_requests;  /* when set, one TSV line per decoded request */
+	/* --list-requests: each input's decoded requests, in frame order, when
+	 * the input ends (a report writer formats them) */
+	void (*on_listed)(void *ctx, const char *input_name, const struct listed_request *v, size_t n);
+	void *listed_ctx;
 	/* live capture: each finding of a request as soon as it is decoded
 	 * (policy_set_live); the report's findings still come from audit_finish */
 	void (*on_live_finding)(void *ctx, const struct finding *f);
@@ -120,7 +131,7 @@ struct audit {
 	bool marks_pending;         /* CLI frame:N consent marks still to be timed */
 	uint8_t *personal_flows;    /* bit per flow id: a transmission with personal data (the worker's) */
 	size_t personal_flows_cap;  /* bytes */
-	struct request_line *lines; /* --list-requests lines of the current input */
+	struct listed_request *lines; /* --list-requests: the current input's requests */
 	size_t nlines, lines_cap;
 	int cur_input;
 	uint64_t audited_frames;    /* frames the filter passed, all inputs: -c counts them */

@@ -396,8 +396,10 @@ static int cmd_replay(int argc, char **argv)
 	if (st >= 0)
 		return st;
 	struct audit_options *opt = &ra.opt;
-	if (ra.list_requests)
-		opt->list_requests = stdout;
+	if (ra.list_requests) {
+		opt->on_listed = report_write_request_lines;
+		opt->listed_ctx = stdout;
+	}
 	opt->no_report = ra.list_requests && !ra.output && !ra.carve_dir; /* the TSV replaces the report */
 	struct signatures *sigs = load_signatures(ra.sigdir);
 	struct profile *profile = NULL;

@@ -27,6 +27,10 @@ const char *report_tls_summary(const struct audit *a, char *buf, size_t len);
 #include <stdbool.h>
 bool report_zh(const struct audit *a);
 
+/* --list-requests lines of one input to the FILE * ctx (audit_options.on_listed). */
+struct listed_request;
+void report_write_request_lines(void *ctx, const char *input_name, const struct listed_request *v, size_t n);
+
 /* RFC 3339 UTC with microseconds, e.g. 2016-08-02T03:27:22.123456Z. */
 void report_format_ts(uint64_t ts_ns, char buf[32]);
 
