@@ -27,225 +27,21 @@
 #include "live.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pcap/pcap.h>
 #include <poll.h>
-#include <pwd.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
-#include "dbuf.h"
 #include "decode.h"
 #include "flow.h"
 #include "flowstore.h"
 #include "keylog.h"
+#include "live_internal.h"
 #include "log.h"
 #include "pcapng_out.h"
 #include "policy.h"
 #include "tls.h"
-
-#define LIVE_SNAPLEN 262144
-#define LIVE_BUFFER (8 << 20)        /* kernel ring: bursts while a body is decoded */
-#define TICK_NS 200000000ULL         /* status line, key log refresh */
-#define FLUSH_NS 1000000000ULL       /* the session file on disk lags at most this */
-#define DSB_CHUNK (1u << 20)         /* key log text per DSB; replay skips DSBs over 16 MiB */
-#define MAX_FILES 99999              /* -C/-G names: SESSION-00001.pcapng ... */
-#define ISB_STATS_LEN 76             /* the statistics ISB that closes each file */
-#define HOLD_NS 1000000000ULL        /* with key logs: the audit lags the capture by this */
-#define HOLD_MAX_BYTES (64u << 20)   /* ... unless this much is held */
-
-/* A captured packet waiting HOLD_NS for its keys. */
-struct held {
-	uint64_t arrival_ns; /* CLOCK_MONOTONIC */
-	uint64_t ts_ns;
-	uint32_t caplen, wirelen;
-	uint8_t *data;
-};
-
-/* A finding printed live: the report's findings not among these are
- * printed when the capture stops. */
-struct shown {
-	int type;
-	int input;
-	uint64_t frame;
-};
-
-struct live {
-	struct live_config cfg;
-	pcap_t *pc;
-	int dlt;
-	uint64_t ts_scale;          /* ns per timestamp unit: 1, or 1000 without nanosecond support */
-	struct audit *a;
-	struct dbuf keys;           /* accepted key log lines not yet in a DSB */
-	struct keylog *kl;
-	bool dropped;               /* running as another user than we started as */
-	bool become;                /* live_choose_user found a user to become */
-	uid_t uid;                  /* that user */
-	gid_t gid;
-	char user[64];
-	struct pcapng_out *out;     /* the current session file */
-	char *path;
-	int input;                  /* its audit input */
-	unsigned nfiles;
-	uint64_t frame;             /* packets in the current file */
-	uint64_t slice_end_ns;      /* -G: end of the current slice of capture time */
-	uint64_t start_ns, last_ts_ns, last_mark_ns;
-	uint64_t packets, findings;
-	uint64_t hold_ns;           /* 0 without key logs: packets go to the audit at once */
-	struct held *q;             /* FIFO of held packets: q[qhead .. qhead+qlen) modulo qcap */
-	size_t qhead, qlen, qcap;
-	size_t qbytes;
-	struct shown *shown;
-	size_t nshown, capshown;
-	bool failed;
-	bool status_on;             /* the status line is drawn on stderr */
-	bool status_shown;
-};
-
-/* ---- signals and the terminal ---- */
-
-static volatile sig_atomic_t g_stop, g_usr1, g_usr2, g_rt0, g_rt1;
-static struct termios g_tty_saved;
-static volatile sig_atomic_t g_tty_raw;
-
-/* Async-signal-safe (the abort calls it).  A failure is not reported:
- * there is nothing left to try, and the shell resets its own modes. */
-static void restore_terminal(void)
-{
-	if (g_tty_raw) {
-		(void)tcsetattr(STDIN_FILENO, TCSANOW, &g_tty_saved);
-		g_tty_raw = 0;
-	}
-}
-
-static void on_signal(int sig)
-{
-	if (sig == SIGUSR1) {
-		g_usr1++;
-	} else if (sig == SIGUSR2) {
-		g_usr2++;
-	} else if (sig == SIGRTMIN) {
-		g_rt0++;
-	} else if (sig == SIGRTMIN + 1) {
-		g_rt1++;
-	} else if (g_stop) { /* the second stop: abort now */
-		static const char msg[] = "\nprivaudit: aborted; the session file may be incomplete\n";
-		restore_terminal();
-		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-		(void)w; /* nothing more can be done about a failed message here */
-		_exit(130);
-	} else {
-		g_stop = 1;
-	}
-}
-
-static int install_signals(sigset_t *blocked)
-{
-	/* SIGRTMIN and SIGRTMIN+1 mark a mandatory step's start and end (the
-	 * home screen): SIGRTMIN is not a constant, so the list is filled here */
-	const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGRTMIN, SIGRTMIN + 1 };
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART; /* writes of the final report are not cut short by a mark */
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(blocked);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++) {
-		sigaddset(&sa.sa_mask, sigs[i]);
-		sigaddset(blocked, sigs[i]);
-	}
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
-		if (sigaction(sigs[i], &sa, NULL) != 0) {
-			log_error("cannot handle signals: %s", strerror(errno));
-			return -1;
-		}
-	return 0;
-}
-
-/* Single keys without Enter, and no echo; Ctrl-C still sends SIGINT.  Only
- * in the foreground: a background job touching the terminal is stopped. */
-static bool keys_begin(void)
-{
-	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp())
-		return false;
-	if (tcgetattr(STDIN_FILENO, &g_tty_saved) != 0)
-		return false;
-	struct termios raw = g_tty_saved;
-	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
-	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) != 0)
-		return false;
-	g_tty_raw = 1;
-	return true;
-}
-
-/* ---- clocks and text ---- */
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec t;
-	if (clock_gettime(id, &t) != 0)
-		return 0; /* CLOCK_REALTIME and CLOCK_MONOTONIC cannot fail on Linux */
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
-/* RFC 3339 UTC with milliseconds: 2024-05-01T10:00:05.123Z */
-static void format_ms(uint64_t ts_ns, char buf[32])
-{
-	time_t s = (time_t)(ts_ns / 1000000000ULL);
-	struct tm tm;
-	if (!gmtime_r(&s, &tm)) {
-		snprintf(buf, 32, "?");
-		return;
-	}
-	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)(ts_ns % 1000000000ULL / 1000000ULL));
-}
-
-static void status_clear(struct live *l)
-{
-	if (l->status_shown) {
-		fputs("\r\033[K", stderr);
-		l->status_shown = false;
-	}
-}
-
-static void status_draw(struct live *l)
-{
-	if (!l->status_on)
-		return;
-	struct pcap_stat ps;
-	bool st = pcap_stats(l->pc, &ps) == 0;
-	const struct flow_table_stats *fs = flow_table_stats(l->a->flows);
-	fprintf(stderr, "\r%llu packets  %llu flows  %llu requests  %llu findings", (unsigned long long)l->packets,
-		(unsigned long long)fs->created, (unsigned long long)l->a->cnt.requests,
-		(unsigned long long)l->findings);
-	if (st)
-		fprintf(stderr, "  %u dropped", ps.ps_drop + ps.ps_ifdrop);
-	fputs("\033[K", stderr);
-	l->status_shown = true;
-}
-
-/* One event line on standard output, above the status line. */
-static void event_line(struct live *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void event_line(struct live *l, const char *fmt, ...)
-{
-	status_clear(l);
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	status_draw(l);
-}
 
 /* ---- interfaces ---- */
 
@@ -431,245 +227,6 @@ int live_add_keylogs(struct live *l, struct keylog *kl, const char *const *paths
 	return 0;
 }
 
-static void fail_write(struct live *l, const char *what)
-{
-	if (l->failed)
-		return;
-	int err = pcapng_out_error(l->out);
-	log_error("%s: cannot write %s: %s", l->path, what, strerror(err ? err : EIO));
-	audit_input_error(l->a, l->input, "cannot write the session file: %s", strerror(err ? err : EIO));
-	l->failed = true;
-}
-
-/* The key log lines accepted since the last call, as DSBs of at most
- * DSB_CHUNK bytes cut at line ends. */
-static void flush_keys(struct live *l)
-{
-	size_t at = 0;
-	while (!l->failed && at < l->keys.len) {
-		size_t n = l->keys.len - at;
-		if (n > DSB_CHUNK) {
-			n = DSB_CHUNK;
-			while (n > 1 && l->keys.data[at + n - 1] != '\n')
-				n--;
-			if (n == 1) /* one line longer than a chunk: keylog.c never accepts one */
-				n = DSB_CHUNK;
-		}
-		if (pcapng_out_dsb(l->out, PCAPNG_SECRETS_TLS_KEYLOG, l->keys.data + at, n) < 0)
-			fail_write(l, "the key log");
-		at += n;
-	}
-	dbuf_reset(&l->keys);
-}
-
-/* ---- privileges ---- */
-
-/* The user sudo ran us for, when it did: SUDO_UID and SUDO_GID. */
-static struct passwd *sudo_user(gid_t *gid)
-{
-	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
-	char *end;
-	if (!u || !g || !*u || !*g)
-		return NULL;
-	unsigned long uid = strtoul(u, &end, 10);
-	if (*end || uid == 0)
-		return NULL;
-	unsigned long gv = strtoul(g, &end, 10);
-	if (*end)
-		return NULL;
-	struct passwd *pw = getpwuid((uid_t)uid);
-	*gid = (gid_t)gv;
-	return pw;
-}
-
-int live_choose_user(struct live *l)
-{
-	if (geteuid() != 0) {
-		if (l->cfg.user) {
-			log_error("--user %s: privaudit is not running as root, so it cannot change user", l->cfg.user);
-			return -1;
-		}
-		return 0;
-	}
-	gid_t gid = 0;
-	struct passwd *pw = l->cfg.user ? NULL : sudo_user(&gid);
-	if (pw) { /* under sudo: the invoking user, so the files are theirs */
-		l->gid = gid;
-	} else {
-		const char *name = l->cfg.user ? l->cfg.user : "nobody";
-		errno = 0;
-		if (!(pw = getpwnam(name))) {
-			log_error("--user %s: %s", name, errno ? strerror(errno) : "no such user");
-			return -1;
-		}
-		l->gid = pw->pw_gid;
-	}
-	if (pw->pw_uid == 0)
-		return 0; /* asked to stay root */
-	l->uid = pw->pw_uid;
-	snprintf(l->user, sizeof(l->user), "%s", pw->pw_name);
-	l->become = true;
-	return 0;
-}
-
-int live_give(const struct live *l, int fd)
-{
-	if (l->become && fchown(fd, l->uid, l->gid) != 0) {
-		log_error("cannot give a file to user %s: %s", l->user, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Becomes the chosen user, with its groups; the interface, the key logs,
- * the report and the first session file are open by now. */
-static int drop_privileges(struct live *l)
-{
-	if (!l->become)
-		return 0;
-	/* groups first: after setuid there is no right left to change them */
-	if (initgroups(l->user, l->gid) != 0 || setgid(l->gid) != 0 || setuid(l->uid) != 0) {
-		log_error("cannot become user %s: %s", l->user, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		log_error("cannot become user %s: root privileges are still there after setuid", l->user);
-		return -1;
-	}
-	l->dropped = true;
-	return 0;
-}
-
-/* ---- session files ---- */
-
-/* SESSION itself, or with rotation SESSION-00001.pcapng: the number goes
- * before the extension of the file name, so a directory lists the files in
- * order and replay of the directory reads them in order. */
-static char *file_name(const struct live *l, unsigned n)
-{
-	const char *s = l->cfg.session;
-	char *p = NULL;
-	if (!l->cfg.rotate_bytes && !l->cfg.rotate_ns)
-		return strdup(s);
-	const char *base = strrchr(s, '/');
-	const char *dot = strrchr(base ? base + 1 : s, '.');
-	if (!dot || dot == (base ? base + 1 : s)) /* no extension, or a hidden file's leading dot */
-		dot = s + strlen(s);
-	if (asprintf(&p, "%.*s-%05u%s", (int)(dot - s), s, n, dot) < 0)
-		return NULL;
-	return p;
-}
-
-static int open_file(struct live *l)
-{
-	if (l->nfiles == MAX_FILES) {
-		log_error("%s: %u session files written, the most one session can have", l->cfg.session, MAX_FILES);
-		return -1;
-	}
-	free(l->path);
-	l->path = file_name(l, l->nfiles + 1);
-	if (!l->path) {
-		log_error("out of memory");
-		return -1;
-	}
-	/* created like tcpdump's -w files: permissions from the umask */
-	l->out = pcapng_out_create(l->path, 0666);
-	if (!l->out) {
-		int err = errno;
-		if (l->dropped && (err == EACCES || err == EPERM))
-			log_error("%s: cannot create the session file: %s (capture writes the files after the first as "
-				  "user %s: choose a directory that user can write, or --user)",
-				  l->path, strerror(err), l->user);
-		else
-			log_error("%s: cannot create the session file: %s", l->path, strerror(err));
-		return -1;
-	}
-	if (l->become && !l->dropped && chown(l->path, l->uid, l->gid) != 0) {
-		log_error("%s: cannot give it to user %s: %s", l->path, l->user, strerror(errno));
-		pcapng_out_close(l->out, NULL);
-		l->out = NULL;
-		return -1;
-	}
-	l->nfiles++;
-	l->input = audit_add_input(l->a, l->path);
-	if (l->input < 0) {
-		log_error("out of memory");
-		pcapng_out_close(l->out, NULL);
-		l->out = NULL;
-		return -1;
-	}
-	l->a->inputs[l->input].format = "pcapng";
-	audit_begin_input(l->a, l->input, l->dlt);
-	l->frame = 0;
-	if (pcapng_out_idb_filtered(l->out, l->dlt, LIVE_SNAPLEN, l->cfg.iface, l->cfg.filter) < 0)
-		fail_write(l, "the interface description");
-	flush_keys(l);
-	return l->failed ? -1 : 0;
-}
-
-/* Ends the current file and its audit input: statistics so far, pending
- * keys, and its SHA-256 once every byte is on disk. */
-static void close_file(struct live *l)
-{
-	if (!l->out)
-		return;
-	struct pcap_stat ps;
-	uint64_t now = clock_ns(CLOCK_REALTIME);
-	struct pcapng_isb_stats st = { .has_start = true, .has_end = true, .start_ns = l->start_ns, .end_ns = now };
-	if (pcap_stats(l->pc, &ps) == 0) {
-		st.has_recv = st.has_drop = true;
-		st.recv = ps.ps_recv;
-		st.drop = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
-	}
-	flush_keys(l);
-	if (!l->failed && pcapng_out_isb(l->out, 0, now, NULL, &st) < 0)
-		fail_write(l, "the capture statistics");
-	audit_end_input(l->a);
-	char hex[65];
-	if (pcapng_out_close(l->out, hex) == 0) {
-		memcpy(l->a->inputs[l->input].sha256, hex, sizeof(hex));
-	} else if (!l->failed) {
-		int err = errno;
-		log_error("%s: cannot write the session file: %s", l->path, strerror(err));
-		audit_input_error(l->a, l->input, "cannot write the session file: %s", strerror(err));
-		l->failed = true;
-	}
-	l->out = NULL;
-}
-
-/* ---- packets, marks, keys ---- */
-
-/* Writes a packet to the session file (starting the next file first when
- * -C or -G says so) and hands it to the audit as the file's next frame. */
-static void record(struct live *l, uint64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
-{
-	if (l->failed)
-		return;
-	/* this packet's EPB (no options), the pending DSB and the closing ISB */
-	uint64_t need = 32 + ((caplen + 3u) & ~3u) + (l->keys.len ? 16 + l->keys.len + 3 : 0) + ISB_STATS_LEN;
-	bool full = l->cfg.rotate_bytes && pcapng_out_size(l->out) + need > l->cfg.rotate_bytes;
-	/* -G slices capture time from the start, by packet timestamps, so the
-	 * files do not depend on how long packets were held */
-	bool late = l->cfg.rotate_ns && ts >= l->slice_end_ns;
-	if (late)
-		l->slice_end_ns += ((ts - l->slice_end_ns) / l->cfg.rotate_ns + 1) * l->cfg.rotate_ns;
-	if (l->frame && (full || late)) { /* every file holds at least one packet */
-		close_file(l);
-		if (l->failed || open_file(l) < 0) {
-			l->failed = true;
-			pcap_breakloop(l->pc);
-			return;
-		}
-	}
-	flush_keys(l); /* a DSB precedes the packets its keys decrypt, for Wireshark */
-	if (l->failed || pcapng_out_epb(l->out, 0, ts, data, caplen, wirelen, NULL, 0) < 0) {
-		fail_write(l, "a packet");
-		pcap_breakloop(l->pc);
-		return;
-	}
-	audit_packet(l->a, ++l->frame, ts, l->dlt, data, caplen, wirelen);
-}
-
 /* Keeps a copy of the packet for HOLD_NS; false when out of memory. */
 static bool hold(struct live *l, uint64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
@@ -689,7 +246,7 @@ static bool hold(struct live *l, uint64_t ts, const uint8_t *data, uint32_t capl
 	if (!copy)
 		return false;
 	memcpy(copy, data, caplen);
-	l->q[(l->qhead + l->qlen++) % l->qcap] = (struct held){ clock_ns(CLOCK_MONOTONIC), ts, caplen, wirelen, copy };
+	l->q[(l->qhead + l->qlen++) % l->qcap] = (struct held){ live_clock_ns(CLOCK_MONOTONIC), ts, caplen, wirelen, copy };
 	l->qbytes += caplen;
 	return true;
 }
@@ -698,12 +255,12 @@ static bool hold(struct live *l, uint64_t ts, const uint8_t *data, uint32_t capl
  * the oldest while more than HOLD_MAX_BYTES are held). */
 static void release(struct live *l, bool all)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = live_clock_ns(CLOCK_MONOTONIC);
 	while (l->qlen) {
 		struct held *h = &l->q[l->qhead];
 		if (!all && h->arrival_ns + l->hold_ns > now && l->qbytes <= HOLD_MAX_BYTES)
 			break;
-		record(l, h->ts_ns, h->data, h->caplen, h->wirelen);
+		live_record(l, h->ts_ns, h->data, h->caplen, h->wirelen);
 		free(h->data);
 		l->qbytes -= h->caplen;
 		l->qhead = (l->qhead + 1) % l->qcap;
@@ -718,22 +275,22 @@ static void on_packet(u_char *ctx, const struct pcap_pkthdr *h, const u_char *da
 		return; /* -c N: the rest of a batch the kernel handed over is not kept */
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec * l->ts_scale;
 	if (++l->packets == l->cfg.max_packets)
-		g_stop = 1;
+		live_stop = 1;
 	if (ts > l->last_ts_ns)
 		l->last_ts_ns = ts;
 	if (!l->hold_ns) {
-		record(l, ts, data, h->caplen, h->len);
+		live_record(l, ts, data, h->caplen, h->len);
 	} else if (!hold(l, ts, data, h->caplen, h->len)) {
 		release(l, true); /* no memory to wait: record it now, after those held before it */
-		record(l, ts, data, h->caplen, h->len);
+		live_record(l, ts, data, h->caplen, h->len);
 	} else if (l->qbytes > HOLD_MAX_BYTES) {
 		release(l, false);
 	}
 }
 
-static void mark(struct live *l, enum consent_kind kind, const char *how)
+void live_mark(struct live *l, enum consent_kind kind, const char *how)
 {
-	uint64_t ts = clock_ns(CLOCK_REALTIME);
+	uint64_t ts = live_clock_ns(CLOCK_REALTIME);
 	if (ts <= l->last_ts_ns)
 		ts = l->last_ts_ns + 1;
 	if (ts <= l->last_mark_ns)
@@ -744,68 +301,13 @@ static void mark(struct live *l, enum consent_kind kind, const char *how)
 	snprintf(comment, sizeof(comment), "privaudit:%s", name);
 	/* flushed at once: the mark is the one thing a tester cannot redo */
 	if (pcapng_out_isb(l->out, 0, ts, comment, NULL) < 0 || pcapng_out_flush(l->out) < 0) {
-		fail_write(l, "a consent mark");
+		live_fail_write(l, "a consent mark");
 		return;
 	}
 	audit_capture_mark(l->a, name, ts);
 	char when[32];
-	format_ms(ts, when);
-	event_line(l, "%s  %-21s  (%s)\n", when, name, how);
-}
-
-/* One finding line: time, type, host, categories, frame (and with
- * rotation the file, since frames are numbered per file). */
-static void finding_line(struct live *l, const struct audit *a, const struct finding *f, uint64_t ts_ns)
-{
-	char when[32], cats[1024];
-	format_ms(ts_ns, when);
-	policy_categories(a->policy, f->cats, cats, sizeof(cats), false);
-	if (l->cfg.rotate_bytes || l->cfg.rotate_ns)
-		event_line(l, "%s  %-21s  %s  %s  frame %llu of %s\n", when, finding_type_name(f->type),
-			   f->host ? f->host : "-", cats[0] ? cats : "-", (unsigned long long)f->frame,
-			   a->inputs[f->input].name);
-	else
-		event_line(l, "%s  %-21s  %s  %s  frame %llu\n", when, finding_type_name(f->type), f->host ? f->host : "-",
-			   cats[0] ? cats : "-", (unsigned long long)f->frame);
-}
-
-void live_finding(void *ctx, const struct finding *f)
-{
-	struct live *l = ctx;
-	l->findings++;
-	finding_line(l, l->a, f, f->ts_ns);
-	if (l->nshown == l->capshown) {
-		size_t cap = l->capshown ? l->capshown * 2 : 64;
-		struct shown *v = realloc(l->shown, cap * sizeof(*v));
-		if (!v)
-			return; /* then the finding is printed again at the end: harmless */
-		l->shown = v;
-		l->capshown = cap;
-	}
-	l->shown[l->nshown++] = (struct shown){ (int)f->type, f->input, f->frame };
-}
-
-static bool was_shown(const struct live *l, const struct finding *f)
-{
-	for (size_t i = 0; i < l->nshown; i++)
-		if (l->shown[i].type == (int)f->type && l->shown[i].input == f->input && l->shown[i].frame == f->frame)
-			return true;
-	return false;
-}
-
-void live_late_findings(struct live *l, const struct audit *a)
-{
-	const struct finding *fd;
-	size_t n = policy_findings(a->policy, &fd);
-	for (size_t i = 0; i < n; i++) {
-		if (was_shown(l, &fd[i]))
-			continue;
-		uint64_t ts = fd[i].ts_ns;
-		struct flow_record r;
-		if (!ts && flow_store_get(a->records, fd[i].flow_id, &r)) /* a connection: its first packet */
-			ts = r.first_ts_ns;
-		finding_line(l, a, &fd[i], ts);
-	}
+	live_format_ms(ts, when);
+	live_event_line(l, "%s  %-21s  (%s)\n", when, name, how);
 }
 
 size_t live_late_keys(const struct live *l)
@@ -823,127 +325,139 @@ size_t live_late_keys(const struct live *l)
 	return n;
 }
 
-/* Keys typed on the terminal; false at end of input (stop reading it). */
-static bool read_keys(struct live *l)
+/* Signals blocked but inside ppoll(); the first session file as root, as
+ * tcpdump does (a private directory of the user sudo ran us for is fine),
+ * then that user's rights only.  The descriptor to wait on, or -1. */
+static int start(struct live *l, sigset_t *unblocked, enum live_status *st)
 {
-	char buf[64];
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-	if (n == 0)
-		return false;
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	for (ssize_t i = 0; i < n && !l->failed; i++) {
-		if (buf[i] == 'c' || buf[i] == 'C')
-			mark(l, CONSENT_GIVEN, "key c");
-		else if (buf[i] == 'w' || buf[i] == 'W')
-			mark(l, CONSENT_WITHDRAWN, "key w");
-		else if (buf[i] == 'm' || buf[i] == 'M')
-			mark(l, MANDATORY_START, "key m");
-		else if (buf[i] == 'h' || buf[i] == 'H')
-			mark(l, MANDATORY_END, "key h");
+	sigset_t blocked;
+	*st = LIVE_NOT_STARTED;
+	if (live_install_signals(&blocked) < 0 || sigprocmask(SIG_BLOCK, &blocked, unblocked) != 0)
+		return -1;
+	static const int marks_and_stops[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof(marks_and_stops) / sizeof(*marks_and_stops); i++)
+		sigdelset(unblocked, marks_and_stops[i]);
+	sigdelset(unblocked, SIGRTMIN);
+	sigdelset(unblocked, SIGRTMIN + 1);
+	l->start_ns = live_clock_ns(CLOCK_REALTIME);
+	l->slice_end_ns = l->start_ns + l->cfg.rotate_ns;
+	if (live_open_file(l) < 0 || live_drop_privileges(l) < 0) {
+		if (l->out)
+			live_close_file(l);
+		sigprocmask(SIG_SETMASK, unblocked, NULL);
+		return -1;
 	}
-	return true;
+	int pfd = pcap_get_selectable_fd(l->pc);
+	if (pfd < 0) {
+		log_error("%s: libpcap offers no descriptor to wait on", l->cfg.iface);
+		live_close_file(l);
+		sigprocmask(SIG_SETMASK, unblocked, NULL);
+		*st = LIVE_FAILED;
+	}
+	return pfd;
+}
+
+/* The marks signals asked for since the last call (before the packets
+ * that arrived meanwhile: those are ordered by their timestamps, and the
+ * mark must not be pushed after them). */
+static void signal_marks(struct live *l, sig_atomic_t seen[4])
+{
+	static const struct {
+		enum consent_kind kind;
+		const char *how;
+	} what[4] = { { CONSENT_GIVEN, "SIGUSR1" }, { CONSENT_WITHDRAWN, "SIGUSR2" }, { MANDATORY_START, "SIGRTMIN" },
+		      { MANDATORY_END, "SIGRTMIN+1" } };
+	volatile sig_atomic_t *counts[4] = { &live_usr1, &live_usr2, &live_rt0, &live_rt1 };
+	for (int k = 0; k < 4; k++)
+		for (; seen[k] != *counts[k] && !l->failed; seen[k]++)
+			live_mark(l, what[k].kind, what[k].how);
+}
+
+/* Every TICK_NS: new key log lines, held packets whose time is up, the
+ * file flushed every FLUSH_NS, the status line. */
+static void tick(struct live *l, uint64_t now, uint64_t *last_flush)
+{
+	if (l->kl)
+		keylog_refresh(l->kl); /* new lines reach the sink, then a DSB */
+	live_flush_keys(l);
+	release(l, false);
+	if (now - *last_flush >= FLUSH_NS) {
+		*last_flush = now;
+		if (pcapng_out_flush(l->out) < 0)
+			live_fail_write(l, "packets");
+	}
+	live_status_draw(l);
+}
+
+static void dispatch(struct live *l)
+{
+	if (pcap_dispatch(l->pc, -1, on_packet, (u_char *)l) == PCAP_ERROR) {
+		log_error("%s: capture failed: %s", l->cfg.iface, pcap_geterr(l->pc));
+		l->failed = true;
+	}
+}
+
+/* After the stop: what the kernel still holds arrived before it, the last
+ * key log lines belong in the file, then the file is closed. */
+static void finish(struct live *l)
+{
+	live_status_clear(l);
+	l->status_on = false; /* what follows (late findings, the report) is plain output */
+	live_restore_terminal();
+	if (!l->failed)
+		dispatch(l);
+	if (l->kl && !l->failed)
+		keylog_refresh(l->kl);
+	release(l, true);
+	live_close_file(l);
+	struct pcap_stat ps;
+	if (pcap_stats(l->pc, &ps) == 0)
+		log_info("stopped%s: %llu packets in %u session file%s, %u dropped by the kernel, %u by the interface",
+			 l->cfg.max_packets && l->packets >= l->cfg.max_packets ? " (-c)" : "",
+			 (unsigned long long)l->packets, l->nfiles, l->nfiles == 1 ? "" : "s", ps.ps_drop, ps.ps_ifdrop);
 }
 
 enum live_status live_run(struct live *l, struct audit *a)
 {
 	l->a = a;
-	sigset_t blocked, unblocked;
-	if (install_signals(&blocked) < 0 || sigprocmask(SIG_BLOCK, &blocked, &unblocked) != 0)
-		return LIVE_NOT_STARTED;
-	sigdelset(&unblocked, SIGINT);
-	sigdelset(&unblocked, SIGTERM);
-	sigdelset(&unblocked, SIGHUP);
-	sigdelset(&unblocked, SIGUSR1);
-	sigdelset(&unblocked, SIGUSR2);
-	sigdelset(&unblocked, SIGRTMIN);
-	sigdelset(&unblocked, SIGRTMIN + 1);
-	l->start_ns = clock_ns(CLOCK_REALTIME);
-	l->slice_end_ns = l->start_ns + l->cfg.rotate_ns;
-	/* the first session file as root, as tcpdump does: a private directory
-	 * of the user sudo ran us for is fine; then that user's rights only */
-	if (open_file(l) < 0 || drop_privileges(l) < 0) {
-		if (l->out)
-			close_file(l);
-		sigprocmask(SIG_SETMASK, &unblocked, NULL);
-		return LIVE_NOT_STARTED;
-	}
-	int pfd = pcap_get_selectable_fd(l->pc);
-	if (pfd < 0) {
-		log_error("%s: libpcap offers no descriptor to wait on", l->cfg.iface);
-		close_file(l);
-		sigprocmask(SIG_SETMASK, &unblocked, NULL);
-		return LIVE_FAILED;
-	}
-	bool keys = keys_begin();
+	sigset_t unblocked;
+	enum live_status st;
+	int pfd = start(l, &unblocked, &st);
+	if (pfd < 0)
+		return st;
+	bool keys = live_keys_begin();
 	l->status_on = isatty(STDERR_FILENO) && log_verbosity() >= 0;
 	const char *link = pcap_datalink_val_to_name(l->dlt);
 	log_info("capturing on %s (%s) into %s; %s", l->cfg.iface, link ? link : "?", l->path,
-		keys ? "c: consent, w: withdrawal, m: mandatory step starts, h: home screen reached, Ctrl-C: stop"
-		     : "SIGUSR1: consent, SIGUSR2: withdrawal, SIGRTMIN: mandatory step starts, SIGRTMIN+1: home "
-		       "screen reached, SIGINT or SIGTERM: stop");
+		 keys ? "c: consent, w: withdrawal, m: mandatory step starts, h: home screen reached, Ctrl-C: stop"
+		      : "SIGUSR1: consent, SIGUSR2: withdrawal, SIGRTMIN: mandatory step starts, SIGRTMIN+1: home "
+			"screen reached, SIGINT or SIGTERM: stop");
 	struct pollfd fds[2] = { { .fd = pfd, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN } };
-	const struct timespec tick = { 0, (long)TICK_NS };
-	uint64_t last_tick = clock_ns(CLOCK_MONOTONIC), last_flush = last_tick;
-	sig_atomic_t usr1 = 0, usr2 = 0, rt0 = 0, rt1 = 0;
-	status_draw(l);
-	while (!g_stop && !l->failed) {
-		int n = ppoll(fds, keys ? 2 : 1, &tick, &unblocked);
+	const struct timespec ts_tick = { 0, (long)TICK_NS };
+	uint64_t last_tick = live_clock_ns(CLOCK_MONOTONIC), last_flush = last_tick;
+	sig_atomic_t seen[4] = { 0, 0, 0, 0 };
+	live_status_draw(l);
+	while (!live_stop && !l->failed) {
+		int n = ppoll(fds, keys ? 2 : 1, &ts_tick, &unblocked);
 		if (n < 0 && errno != EINTR) {
 			log_error("cannot wait for packets: %s", strerror(errno));
 			l->failed = true;
 			break;
 		}
-		/* marks before packets: packets that arrived meanwhile are ordered
-		 * by their timestamps, and the mark must not be pushed after them */
-		for (; usr1 != g_usr1 && !l->failed; usr1++)
-			mark(l, CONSENT_GIVEN, "SIGUSR1");
-		for (; usr2 != g_usr2 && !l->failed; usr2++)
-			mark(l, CONSENT_WITHDRAWN, "SIGUSR2");
-		for (; rt0 != g_rt0 && !l->failed; rt0++)
-			mark(l, MANDATORY_START, "SIGRTMIN");
-		for (; rt1 != g_rt1 && !l->failed; rt1++)
-			mark(l, MANDATORY_END, "SIGRTMIN+1");
+		signal_marks(l, seen);
 		if (n > 0 && keys && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
-			keys = read_keys(l);
-		if (n > 0 && (fds[0].revents & (POLLIN | POLLERR)) && !l->failed &&
-		    pcap_dispatch(l->pc, -1, on_packet, (u_char *)l) == PCAP_ERROR) {
-			log_error("%s: capture failed: %s", l->cfg.iface, pcap_geterr(l->pc));
-			l->failed = true;
-		}
-		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+			keys = live_read_keys(l);
+		if (n > 0 && (fds[0].revents & (POLLIN | POLLERR)) && !l->failed)
+			dispatch(l);
+		uint64_t now = live_clock_ns(CLOCK_MONOTONIC);
 		if (now - last_tick >= TICK_NS && !l->failed) {
 			last_tick = now;
-			if (l->kl)
-				keylog_refresh(l->kl); /* new lines reach the sink, then a DSB */
-			flush_keys(l);
-			release(l, false);
-			if (now - last_flush >= FLUSH_NS) {
-				last_flush = now;
-				if (pcapng_out_flush(l->out) < 0)
-					fail_write(l, "packets");
-			}
-			status_draw(l);
+			tick(l, now, &last_flush);
 		}
 	}
-	status_clear(l);
-	l->status_on = false; /* what follows (late findings, the report) is plain output */
-	restore_terminal();
-	/* what the kernel still holds arrived before the stop */
-	if (!l->failed && pcap_dispatch(l->pc, -1, on_packet, (u_char *)l) == PCAP_ERROR) {
-		log_error("%s: capture failed: %s", l->cfg.iface, pcap_geterr(l->pc));
-		l->failed = true;
-	}
-	if (l->kl && !l->failed)
-		keylog_refresh(l->kl); /* the last lines the app wrote belong in the file */
-	release(l, true);
-	close_file(l);
-	struct pcap_stat ps;
-	if (pcap_stats(l->pc, &ps) == 0)
-		log_info("stopped%s: %llu packets in %u session file%s, %u dropped by the kernel, %u by the interface",
-			 l->cfg.max_packets && l->packets >= l->cfg.max_packets ? " (-c)" : "", (unsigned long long)l->packets, l->nfiles, l->nfiles == 1 ? "" : "s", ps.ps_drop, ps.ps_ifdrop);
+	finish(l);
 	/* from here a SIGINT or SIGTERM aborts the report being written */
-	g_stop = 1;
+	live_stop = 1;
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 	return l->failed ? LIVE_FAILED : LIVE_OK;
 }
