@@ -87,7 +87,7 @@ struct capture_args {
 };
 
 /* One capture-only option into ca: 0 taken, 1 not one of them, else the
- * exit status (help shown, or a usage error printed). */
+ * exit status of a usage error (printed). */
 static int capture_option(int c, const char *arg, struct capture_args *ca)
 {
 	switch (c) {
@@ -125,9 +125,6 @@ static int capture_option(int c, const char *arg, struct capture_args *ca)
 	case OPT_SIGNATURES:
 		ca->sigdir = arg;
 		return 0;
-	case 'h':
-		cli_print_audit_usage(stdout, usage_capture, usage_capture_tail);
-		return EXIT_CLEAN;
 	default:
 		return 1;
 	}
@@ -153,6 +150,10 @@ static int parse_capture(int argc, char **argv, struct capture_args *ca)
 	int c;
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "i:w:o:T:C:G:h" CLI_COMMON_SHORTOPTS, longopts)) != -1) {
+		if (c == 'h') {
+			cli_print_audit_usage(stdout, usage_capture, usage_capture_tail);
+			return EXIT_CLEAN;
+		}
 		int r = capture_option(c, optarg, ca);
 		if (r == 1) {
 			r = cli_common_option(c, optarg, &ca->cc);
