@@ -953,175 +953,205 @@ static void hold_early(struct http1_conn *c, const uint8_t *p, size_t n, uint64_
 	c->early_origin = origin;
 }
 
+/* One delivery of bytes: where it starts, and the frame that brought it. */
+struct delivery {
+	const uint8_t *start;
+	uint64_t origin, frame, ts_ns;
+};
+
+/* The first line of a message, up to its LF. */
+static const uint8_t *step_line(struct http1_conn *c, struct h1_dir *d, int dir, const uint8_t *p,
+				const uint8_t *end, const struct delivery *dv)
+{
+	size_t left = (size_t)(end - p);
+	const uint8_t *lf = memchr(p, '\n', left);
+	size_t body = lf ? (size_t)(lf - p) : left;
+	size_t ok = scan_line(&d->scan, dir, p, body);
+	if (ok < body) {
+		if (d->policy == LINE_STRICT && !d->line_fresh && p == dv->start) {
+			restart_at_bound(d, dir); /* junk before a later delivery's start */
+			return p;
+		}
+		line_rejected(c, d, dir);
+		return p + ok; /* resynchronising goes on from the byte that did not fit */
+	}
+	size_t k = lf ? body + 1 : left;
+	dbuf_append(&d->head, p, k);
+	note_head_frame(d, dv->origin);
+	d->head_frame = dv->frame;
+	d->head_ts_ns = dv->ts_ns;
+	p += k;
+	if (d->head.capped || (lf && !first_line_ok(d, dir)))
+		line_rejected(c, d, dir);
+	else if (lf)
+		d->st = ST_HEAD; /* the line's LF may already end an empty head */
+	return p;
+}
+
+/* The header lines, up to the blank line that ends the head. */
+static const uint8_t *step_head(struct http1_conn *c, struct h1_dir *d, int dir, const uint8_t *p,
+				const uint8_t *end, const struct delivery *dv)
+{
+	size_t old = d->head.len;
+	size_t from = old > 3 ? old - 3 : 0;
+	dbuf_append(&d->head, p, (size_t)(end - p));
+	note_head_frame(d, dv->origin);
+	d->head_frame = dv->frame;
+	d->head_ts_ns = dv->ts_ns;
+	const uint8_t *h = d->head.data;
+	size_t endpos = 0;
+	for (size_t i = from; i < d->head.len && !endpos; i++)
+		if (h[i] == '\n' && ((i >= 1 && h[i - 1] == '\n') || (i >= 2 && h[i - 1] == '\r' && h[i - 2] == '\n')))
+			endpos = i + 1;
+	if (!endpos) {
+		if (d->head.capped) {
+			c->st.bad_messages++;
+			start_resync(c, d);
+		}
+		return end;
+	}
+	p += endpos - old;
+	d->head.len = endpos;
+	head_complete(c, d, dir);
+	return p;
+}
+
+/* A chunked body gone wrong: the request so far is handed over, its body
+ * marked as having a gap, and the parser looks for the next message. */
+static void chunk_failed(struct http1_conn *c, struct h1_dir *d, int dir)
+{
+	c->st.bad_messages++;
+	if (dir == 0 && d->req) {
+		d->req->v.body_gap = true;
+		request_done(c, d);
+	}
+	start_resync(c, d);
+}
+
+/* A line of chunked framing: a chunk size, the CRLF after a chunk's data,
+ * or a trailer (the blank one ends the message). */
+static const uint8_t *step_chunk_line(struct http1_conn *c, struct h1_dir *d, int dir, const uint8_t *p,
+				      const uint8_t *end, const struct delivery *dv)
+{
+	bool done, overflow;
+	p += take_line(d, p, (size_t)(end - p), &done, &overflow);
+	if (dir == 0 && d->req)
+		add_frame(d->req, dv->origin);
+	if (overflow) {
+		chunk_failed(c, d, dir);
+		return p;
+	}
+	if (!done)
+		return p;
+	if (d->st == ST_CHUNK_SIZE) {
+		uint64_t size;
+		if (!parse_chunk_size(d->line, &size)) {
+			chunk_failed(c, d, dir);
+			return p;
+		}
+		d->remaining = size;
+		d->st = size ? ST_CHUNK_DATA : ST_TRAILERS;
+	} else if (d->st == ST_CHUNK_DATA_END) {
+		d->st = ST_CHUNK_SIZE;
+	} else if (d->line_len == 0) {
+		message_complete(c, d, dir, dv->frame, dv->ts_ns);
+	}
+	d->line_len = 0;
+	return p;
+}
+
+/* Body bytes counted by Content-Length or by a chunk's size. */
+static const uint8_t *step_counted(struct http1_conn *c, struct h1_dir *d, int dir, const uint8_t *p,
+				   const uint8_t *end, const struct delivery *dv)
+{
+	size_t left = (size_t)(end - p);
+	size_t k = left < d->remaining ? left : (size_t)d->remaining;
+	if (dir == 0)
+		body_bytes(d, p, k, dv->origin);
+	d->remaining -= k;
+	if (d->remaining == 0) {
+		if (d->st == ST_CHUNK_DATA)
+			d->st = ST_CHUNK_DATA_END;
+		else
+			message_complete(c, d, dir, dv->frame, dv->ts_ns);
+	}
+	return p + k;
+}
+
+/* After a parse error: a delivery (segment, record) starts where a
+ * message usually does. */
+static const uint8_t *step_resync(struct h1_dir *d, int dir, const uint8_t *p, const uint8_t *end,
+				  const struct delivery *dv)
+{
+	long at = find_line_start(dir, p > dv->start ? p[-1] : '\n', p, (size_t)(end - p));
+	if (at < 0)
+		return end;
+	begin_line(d, LINE_STRICT);
+	return p + at;
+}
+
+/* A first line goes on in this delivery: mark where it started, so that
+ * junk before it can be dropped. */
+static void note_delivery(struct h1_dir *d)
+{
+	d->line_fresh = false;
+	if (d->policy == LINE_STRICT && d->nbound < sizeof(d->bound) / sizeof(*d->bound)) {
+		d->bound[d->nbound].off = (uint32_t)d->head.len;
+		d->bound[d->nbound].nframes = (uint16_t)d->nhframes;
+		d->nbound++;
+	}
+}
+
+static const uint8_t *step(struct http1_conn *c, struct h1_dir *d, int dir, const uint8_t *p, const uint8_t *end,
+			   const struct delivery *dv)
+{
+	switch (d->st) {
+	case ST_IDLE:
+		if (*p == '\r' || *p == '\n') { /* tolerated between messages */
+			d->anomalies |= ANOM(H1_EMPTY_LINES);
+			return p + 1;
+		}
+		begin_line(d, LINE_LENIENT);
+		return p;
+	case ST_LINE:
+		return step_line(c, d, dir, p, end, dv);
+	case ST_HEAD:
+		return step_head(c, d, dir, p, end, dv);
+	case ST_BODY_LEN:
+	case ST_CHUNK_DATA:
+		return step_counted(c, d, dir, p, end, dv);
+	case ST_CHUNK_SIZE:
+	case ST_CHUNK_DATA_END:
+	case ST_TRAILERS:
+		return step_chunk_line(c, d, dir, p, end, dv);
+	case ST_BODY_CLOSE:
+		return end; /* response body up to the close: skipped */
+	case ST_CONNECT_WAIT:
+		hold_early(c, p, (size_t)(end - p), dv->origin);
+		return end;
+	case ST_RESYNC:
+		return step_resync(d, dir, p, end, dv);
+	case ST_DEAD:
+		break;
+	}
+	return end;
+}
+
 size_t http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uint64_t origin, uint64_t frame,
 		  uint64_t ts_ns)
 {
 	struct h1_dir *d = &c->d[dir];
-	const uint8_t *start = p, *end = p + n;
+	const struct delivery dv = { p, origin, frame, ts_ns };
+	const uint8_t *end = p + n;
 	bool was_dead = c->dead;
 	if (dir == 1 && n)
 		finish_v09(c);
-	if (d->st == ST_LINE && n) { /* a first line goes on in this delivery */
-		d->line_fresh = false;
-		if (d->policy == LINE_STRICT && d->nbound < sizeof(d->bound) / sizeof(*d->bound)) {
-			d->bound[d->nbound].off = (uint32_t)d->head.len;
-			d->bound[d->nbound].nframes = (uint16_t)d->nhframes;
-			d->nbound++;
-		}
-	}
+	if (d->st == ST_LINE && n)
+		note_delivery(d);
 	while (p < end && !c->dead) {
-		size_t left = (size_t)(end - p), k;
-		bool done, overflow;
-		switch (d->st) {
-		case ST_IDLE:
-			if (*p == '\r' || *p == '\n') { /* tolerated between messages */
-				d->anomalies |= ANOM(H1_EMPTY_LINES);
-				p++;
-				continue;
-			}
-			begin_line(d, LINE_LENIENT);
-			continue;
-		case ST_LINE: {
-			const uint8_t *lf = memchr(p, '\n', left);
-			size_t body = lf ? (size_t)(lf - p) : left;
-			size_t ok = scan_line(&d->scan, dir, p, body);
-			if (ok < body) {
-				if (d->policy == LINE_STRICT && !d->line_fresh && p == start) {
-					restart_at_bound(d, dir); /* junk before a later delivery's start */
-					continue;
-				}
-				line_rejected(c, d, dir);
-				p += ok; /* resynchronising goes on from the byte that did not fit */
-				continue;
-			}
-			k = lf ? body + 1 : left;
-			dbuf_append(&d->head, p, k);
-			note_head_frame(d, origin);
-			d->head_frame = frame;
-			d->head_ts_ns = ts_ns;
-			p += k;
-			if (d->head.capped || (lf && !first_line_ok(d, dir))) {
-				line_rejected(c, d, dir);
-				continue;
-			}
-			if (!lf)
-				continue;
-			d->st = ST_HEAD;
-			/* the line's LF may already end an empty head */
-			continue;
-		}
-		case ST_HEAD: {
-			/* copy up to the blank line that ends the head */
-			size_t old = d->head.len;
-			size_t from = old > 3 ? old - 3 : 0;
-			dbuf_append(&d->head, p, left);
-			note_head_frame(d, origin);
-			d->head_frame = frame;
-			d->head_ts_ns = ts_ns;
-			const uint8_t *h = d->head.data;
-			size_t endpos = 0;
-			for (size_t i = from; i < d->head.len; i++) {
-				if (h[i] != '\n')
-					continue;
-				if (i >= 1 && h[i - 1] == '\n') {
-					endpos = i + 1;
-					break;
-				}
-				if (i >= 2 && h[i - 1] == '\r' && h[i - 2] == '\n') {
-					endpos = i + 1;
-					break;
-				}
-			}
-			if (!endpos) {
-				if (d->head.capped) {
-					c->st.bad_messages++;
-					start_resync(c, d);
-				}
-				p = end;
-				continue;
-			}
-			p += endpos - old;
-			d->head.len = endpos;
-			head_complete(c, d, dir);
-			continue;
-		}
-		case ST_BODY_LEN:
-			k = left < d->remaining ? left : (size_t)d->remaining;
-			if (dir == 0)
-				body_bytes(d, p, k, origin);
-			d->remaining -= k;
-			p += k;
-			if (d->remaining == 0)
-				message_complete(c, d, dir, frame, ts_ns);
-			continue;
-		case ST_CHUNK_SIZE:
-		case ST_CHUNK_DATA_END:
-		case ST_TRAILERS:
-			k = take_line(d, p, left, &done, &overflow);
-			p += k;
-			if (dir == 0 && d->req)
-				add_frame(d->req, origin);
-			if (overflow) {
-				c->st.bad_messages++;
-				if (dir == 0 && d->req) {
-					d->req->v.body_gap = true;
-					request_done(c, d);
-				}
-				start_resync(c, d);
-				continue;
-			}
-			if (!done)
-				continue;
-			if (d->st == ST_CHUNK_SIZE) {
-				uint64_t size;
-				if (!parse_chunk_size(d->line, &size)) {
-					c->st.bad_messages++;
-					if (dir == 0 && d->req) {
-						d->req->v.body_gap = true;
-						request_done(c, d);
-					}
-					start_resync(c, d);
-					continue;
-				}
-				d->remaining = size;
-				d->st = size ? ST_CHUNK_DATA : ST_TRAILERS;
-			} else if (d->st == ST_CHUNK_DATA_END) {
-				d->st = ST_CHUNK_SIZE;
-			} else if (d->line_len == 0) { /* the blank line after the trailers */
-				message_complete(c, d, dir, frame, ts_ns);
-			}
-			d->line_len = 0;
-			continue;
-		case ST_CHUNK_DATA:
-			k = left < d->remaining ? left : (size_t)d->remaining;
-			if (dir == 0)
-				body_bytes(d, p, k, origin);
-			d->remaining -= k;
-			p += k;
-			if (d->remaining == 0)
-				d->st = ST_CHUNK_DATA_END;
-			continue;
-		case ST_BODY_CLOSE:
-			p = end; /* response body up to the close: skipped */
-			continue;
-		case ST_CONNECT_WAIT:
-			hold_early(c, p, left, origin);
-			p = end;
-			continue;
-		case ST_RESYNC: {
-			/* a delivery (segment, record) starts where a message usually does */
-			long at = find_line_start(dir, p > start ? p[-1] : '\n', p, left);
-			if (at < 0) {
-				p = end;
-				continue;
-			}
-			p += at;
-			begin_line(d, LINE_STRICT);
-			continue;
-		}
-		case ST_DEAD:
+		if (d->st == ST_DEAD)
 			return n;
-		}
+		p = step(c, d, dir, p, end, &dv);
 	}
 	if (c->replay_early && dir == 1 && !c->dead) { /* a refused CONNECT: what the client sent is HTTP */
 		size_t len;
@@ -1133,7 +1163,7 @@ size_t http1_data(struct http1_conn *c, int dir, const uint8_t *p, size_t n, uin
 		free(held);
 	}
 	/* the bytes after a switch are the next protocol's, not this parser's */
-	return !was_dead && (c->sw == HTTP1_SWITCH_H2C || c->sw == HTTP1_SWITCH_TUNNEL) ? (size_t)(p - start) : n;
+	return !was_dead && (c->sw == HTTP1_SWITCH_H2C || c->sw == HTTP1_SWITCH_TUNNEL) ? (size_t)(p - dv.start) : n;
 }
 
 uint64_t http1_skippable(const struct http1_conn *c, int dir)
