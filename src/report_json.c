@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "carve.h"
 #include "config.h"
 #include "decode.h"
 #include "flow.h"
@@ -649,6 +650,10 @@ static void write_findings(struct jsonw *w, struct audit *a)
 		jw_arr_end(w);
 		jw_key(w, "wireshark_filter");
 		jw_str(w, f->filter);
+		jw_key(w, "wireshark_filter_carved");
+		char *carved = carve_filter(a, f);
+		jw_str(w, carved);
+		free(carved);
 		jw_obj_end(w);
 	}
 }
