@@ -615,7 +615,8 @@ static int plan_tasks(struct carver *c, size_t n)
 		/* a finding over several requests: their flows, and the frame it
 		 * sits at (a bundled consent's: the consent's, in another flow) */
 		const struct finding *f = &c->fd[t->finding];
-		for (size_t j = 0; j < f->nalso + (f->nalso > 0); j++) {
+		bool own = f->nalso > 0 && f->input == t->input; /* a consent in another capture is not here */
+		for (size_t j = 0; j < f->nalso + own; j++) {
 			if (!grow((void **)&c->locs, c->nlocs, &c->caplocs, sizeof(*c->locs)))
 				goto oom;
 			uint64_t frame = j < f->nalso ? f->also_frames[j] : f->frame;
