@@ -16,7 +16,6 @@
 
 #define DNS_MAX_NAME 255
 #define DNS_MAX_POINTERS 16
-#define DNS_MAX_ANSWERS 64
 
 struct dns_slot {
 	struct ip_addr addr;
@@ -184,6 +183,38 @@ int dns_question_name(const uint8_t *msg, size_t len, char *out, size_t out_len)
 	return read_name(msg, len, 12, out, out_len);
 }
 
+/* Reads up to `an` resource records at the cursor (the first
+ * DNS_MAX_ANSWERS), giving each A/AAAA record of class IN to out[].
+ * Returns how many; *cut is set when the records end early. */
+static size_t read_addrs(struct cursor *cur, unsigned an, struct ip_addr out[DNS_MAX_ANSWERS], bool *cut)
+{
+	size_t n = 0;
+	*cut = false;
+	for (unsigned i = 0; i < an && i < DNS_MAX_ANSWERS; i++) {
+		skip_name(cur);
+		uint16_t type = cur_be16(cur);
+		uint16_t cls = cur_be16(cur);
+		cur_skip(cur, 4);
+		uint16_t rdlen = cur_be16(cur);
+		const uint8_t *rd = cur_take(cur, rdlen);
+		if (!cur_ok(cur)) {
+			*cut = true;
+			return n;
+		}
+		if ((cls & 0x7fff) != 1 || !((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)))
+			continue;
+		struct ip_addr *a = &out[n++];
+		memset(a, 0, sizeof(*a));
+		if (type == 1) {
+			a->b[10] = a->b[11] = 0xff;
+			memcpy(a->b + 12, rd, 4);
+		} else {
+			memcpy(a->b, rd, 16);
+		}
+	}
+	return n;
+}
+
 int dns_cache_learn(struct dns_cache *c, const uint8_t *msg, size_t len)
 {
 	struct cursor cur = cur_make(msg, len);
@@ -198,30 +229,45 @@ int dns_cache_learn(struct dns_cache *c, const uint8_t *msg, size_t len)
 		return -1;
 	skip_name(&cur);
 	cur_skip(&cur, 4);
-	const char *name = NULL;
-	int learnt = 0;
-	for (unsigned i = 0; i < an && i < DNS_MAX_ANSWERS; i++) {
-		skip_name(&cur);
-		uint16_t type = cur_be16(&cur);
-		uint16_t cls = cur_be16(&cur);
-		cur_skip(&cur, 4);
-		uint16_t rdlen = cur_be16(&cur);
-		const uint8_t *rd = cur_take(&cur, rdlen);
-		if (!cur_ok(&cur))
-			return learnt ? learnt : -1;
-		if ((cls & 0x7fff) != 1 || !((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)))
-			continue;
-		struct ip_addr a = { { 0 } };
-		if (type == 1) {
-			a.b[10] = a.b[11] = 0xff;
-			memcpy(a.b + 12, rd, 4);
-		} else {
-			memcpy(a.b, rd, 16);
-		}
-		if (!name && !(name = strtab_intern(c->names, qname, strlen(qname))))
-			return learnt;
-		remember(c, &a, name);
-		learnt++;
+	struct ip_addr addrs[DNS_MAX_ANSWERS];
+	bool cut;
+	size_t n = read_addrs(&cur, an, addrs, &cut);
+	if (cut && n == 0)
+		return -1;
+	const char *name = n ? strtab_intern(c->names, qname, strlen(qname)) : NULL;
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		remember(c, &addrs[i], name);
+	return (int)n;
+}
+
+int dns_parse(const uint8_t *msg, size_t len, struct dns_message *m)
+{
+	struct cursor cur = cur_make(msg, len);
+	m->id = cur_be16(&cur);
+	uint16_t flags = cur_be16(&cur);
+	uint16_t qd = cur_be16(&cur), an = cur_be16(&cur);
+	cur_skip(&cur, 4);
+	m->response = flags & 0x8000;
+	m->rcode = flags & 0x000f;
+	m->qname[0] = 0;
+	m->naddrs = 0;
+	if (!cur_ok(&cur))
+		return -1;
+	if (qd != 1)
+		return 0;
+	if (read_name(msg, len, 12, m->qname, sizeof(m->qname)) < 0) {
+		m->qname[0] = 0;
+		return -1;
 	}
-	return learnt;
+	skip_name(&cur);
+	cur_skip(&cur, 4);
+	if (!cur_ok(&cur))
+		return -1;
+	if (!m->response || m->rcode != 0)
+		return 0;
+	bool cut;
+	m->naddrs = read_addrs(&cur, an, m->addrs, &cut);
+	return (int)m->naddrs;
 }

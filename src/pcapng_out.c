@@ -43,6 +43,11 @@
  * stdio's default buffer would turn them into a write(2) every few packets. */
 #define OUT_BUFFER (256u << 10)
 
+struct shb_comment {
+	char *text;
+	uint16_t len;
+};
+
 struct pcapng_out {
 	FILE *fp;
 	char *buf;
@@ -50,6 +55,11 @@ struct pcapng_out {
 	uint64_t size;
 	uint32_t ifaces;
 	int err;
+	/* deferred Section Header: fp is the temporary file of the blocks,
+	 * final the file they end up in (hashing starts there) */
+	FILE *final;
+	struct shb_comment *comments;
+	size_t ncomments;
 };
 
 static void out_bytes(struct pcapng_out *o, const void *p, size_t n)
@@ -60,7 +70,8 @@ static void out_bytes(struct pcapng_out *o, const void *p, size_t n)
 		o->err = errno ? errno : EIO;
 		return;
 	}
-	if (!EVP_DigestUpdate(o->md, p, n)) {
+	/* a deferred writer's blocks are hashed when they are copied after the header */
+	if (!o->final && !EVP_DigestUpdate(o->md, p, n)) {
 		o->err = ENOMEM;
 		return;
 	}
@@ -122,18 +133,22 @@ static void write_shb(struct pcapng_out *o)
 	static const char appl[] = "privaudit " PACKAGE_VERSION;
 	uint16_t alen = (uint16_t)strlen(appl);
 	uint32_t len = 28 + 4 + pad4(alen) + 4;
+	for (size_t i = 0; i < o->ncomments; i++)
+		len += 4 + pad4(o->comments[i].len);
 	out_u32(o, BT_SHB);
 	out_u32(o, len);
 	out_u32(o, 0x1A2B3C4Du);
 	out_u16(o, 1);
 	out_u16(o, 0);
 	out_u64(o, UINT64_MAX); /* section length -1: not known */
+	for (size_t i = 0; i < o->ncomments; i++)
+		out_option(o, OPT_COMMENT, o->comments[i].text, o->comments[i].len);
 	out_option(o, OPT_SHB_USERAPPL, appl, alen);
 	out_option(o, OPT_ENDOFOPT, NULL, 0);
 	out_u32(o, len);
 }
 
-struct pcapng_out *pcapng_out_open(FILE *fp)
+static struct pcapng_out *out_new(FILE *fp, FILE *final)
 {
 	struct pcapng_out *o = calloc(1, sizeof(*o));
 	if (o) {
@@ -148,15 +163,26 @@ struct pcapng_out *pcapng_out_open(FILE *fp)
 			free(o);
 		}
 		fclose(fp);
+		if (final)
+			fclose(final);
 		errno = ENOMEM;
 		return NULL;
 	}
+	o->final = final;
 	/* nothing was written to fp yet, so setvbuf cannot fail for a reason
 	 * that matters: without it the stream just keeps its own buffer */
 	if (setvbuf(fp, o->buf, _IOFBF, OUT_BUFFER) != 0) {
 		free(o->buf);
 		o->buf = NULL;
 	}
+	return o;
+}
+
+struct pcapng_out *pcapng_out_open(FILE *fp)
+{
+	struct pcapng_out *o = out_new(fp, NULL);
+	if (!o)
+		return NULL;
 	write_shb(o);
 	if (o->err) {
 		int err = o->err;
@@ -167,7 +193,7 @@ struct pcapng_out *pcapng_out_open(FILE *fp)
 	return o;
 }
 
-struct pcapng_out *pcapng_out_create(const char *path, mode_t mode)
+static FILE *create_file(const char *path, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
@@ -177,9 +203,106 @@ struct pcapng_out *pcapng_out_create(const char *path, mode_t mode)
 		int err = errno;
 		close(fd);
 		errno = err;
+	}
+	return fp;
+}
+
+struct pcapng_out *pcapng_out_create(const char *path, mode_t mode)
+{
+	FILE *fp = create_file(path, mode);
+	return fp ? pcapng_out_open(fp) : NULL;
+}
+
+/* An unlinked temporary file beside path: on the same file system as the
+ * result, where there is room for it. */
+static FILE *temp_beside(const char *path)
+{
+	size_t n = strlen(path);
+	char *tmpl = malloc(n + 8);
+	if (!tmpl) {
+		errno = ENOMEM;
 		return NULL;
 	}
-	return pcapng_out_open(fp);
+	memcpy(tmpl, path, n);
+	memcpy(tmpl + n, ".XXXXXX", 8);
+	int fd = mkstemp(tmpl);
+	int err = errno;
+	if (fd >= 0 && unlink(tmpl) != 0) {
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
+	free(tmpl);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w+b") : NULL;
+	if (fd >= 0 && !fp) {
+		err = errno;
+		close(fd);
+	}
+	errno = err;
+	return fp;
+}
+
+struct pcapng_out *pcapng_out_create_deferred(const char *path, mode_t mode)
+{
+	FILE *final = create_file(path, mode);
+	if (!final)
+		return NULL;
+	FILE *body = temp_beside(path);
+	if (!body) {
+		int err = errno;
+		fclose(final);
+		errno = err;
+		return NULL;
+	}
+	return out_new(body, final);
+}
+
+int pcapng_out_shb_comment(struct pcapng_out *o, const char *text, size_t len)
+{
+	if (!o->final) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (o->err)
+		return status(o);
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	struct shb_comment *v = realloc(o->comments, (o->ncomments + 1) * sizeof(*v));
+	char *t = len ? malloc(len) : NULL;
+	if (v)
+		o->comments = v;
+	if (!v || (len && !t)) {
+		free(t);
+		o->err = ENOMEM;
+		return status(o);
+	}
+	if (len)
+		memcpy(t, text, len);
+	v[o->ncomments++] = (struct shb_comment){ t, (uint16_t)len };
+	return 0;
+}
+
+/* A deferred writer's file: the Section Header, then the blocks from the
+ * temporary file, hashed as they go out.  fp is the result from now on. */
+static void write_deferred(struct pcapng_out *o)
+{
+	FILE *body = o->fp;
+	o->fp = o->final;
+	o->final = NULL;
+	o->size = 0;
+	if (!o->err && (fflush(body) != 0 || fseek(body, 0, SEEK_SET) != 0))
+		o->err = errno ? errno : EIO;
+	char *chunk = o->err ? NULL : malloc(OUT_BUFFER);
+	if (!o->err && !chunk)
+		o->err = ENOMEM;
+	write_shb(o);
+	size_t n;
+	while (!o->err && (n = fread(chunk, 1, OUT_BUFFER, body)) > 0)
+		out_bytes(o, chunk, n);
+	if (!o->err && ferror(body))
+		o->err = EIO;
+	free(chunk);
+	fclose(body); /* unlinked: closing it frees its space */
 }
 
 /* libpcap's DLT values are LINKTYPE values except for a few historical ones. */
@@ -332,6 +455,8 @@ int pcapng_out_error(const struct pcapng_out *o)
 
 int pcapng_out_close(struct pcapng_out *o, char hex[65])
 {
+	if (o->final)
+		write_deferred(o);
 	pcapng_out_flush(o);
 	/* the session is evidence: make it durable before its hash is reported;
 	 * a stream that cannot be synced (a pipe, /dev/null) has nothing to lose */
@@ -348,6 +473,9 @@ int pcapng_out_close(struct pcapng_out *o, char hex[65])
 	int err = o->err;
 	EVP_MD_CTX_free(o->md);
 	free(o->buf); /* after fclose: the stream used it until then */
+	for (size_t i = 0; i < o->ncomments; i++)
+		free(o->comments[i].text);
+	free(o->comments);
 	free(o);
 	errno = err;
 	return err ? -1 : 0;

@@ -4,6 +4,8 @@
  * with the file's SHA-256 computed as the bytes are written.
  *
  *   pcapng_out_create / pcapng_out_open -> SHB
+ *   pcapng_out_create_deferred           -> SHB at close, with the comments
+ *                                           given by pcapng_out_shb_comment
  *   pcapng_out_idb    -> interface 0, 1, ... (if_tsresol 9: every
  *                        timestamp given to this module is in nanoseconds)
  *   pcapng_out_epb / _dsb / _isb ...
@@ -33,6 +35,17 @@ struct pcapng_out *pcapng_out_create(const char *path, mode_t mode);
  * (pcapng_out_close closes it). */
 struct pcapng_out *pcapng_out_open(FILE *fp);
 
+/* Like pcapng_out_create (path is created at once), but the Section Header
+ * is written when the file is closed, so that its comments can describe
+ * the packets (a carved file's frame map): until then blocks go to an
+ * unlinked temporary file in path's directory, and pcapng_out_close copies
+ * them after the header.  The disk holds the blocks twice for a moment;
+ * memory holds only the comments. */
+struct pcapng_out *pcapng_out_create_deferred(const char *path, mode_t mode);
+/* A section comment (opt_comment; at most 65535 bytes kept) for a deferred
+ * writer's header.  -1 with EINVAL when the header is already written. */
+int pcapng_out_shb_comment(struct pcapng_out *o, const char *text, size_t len);
+
 /* Adds an interface of libpcap link type `dlt`; name (if_name) may be NULL.
  * Returns its interface id, or -1. */
 int pcapng_out_idb(struct pcapng_out *o, int dlt, uint32_t snaplen, const char *name);
@@ -58,7 +71,8 @@ struct pcapng_isb_stats {
 int pcapng_out_isb(struct pcapng_out *o, uint32_t iface, uint64_t ts_ns, const char *comment,
 		   const struct pcapng_isb_stats *st);
 
-/* Bytes written so far (the file's size once flushed). */
+/* Bytes written so far (the file's size once flushed; a deferred writer's
+ * Section Header is not counted until it is written). */
 uint64_t pcapng_out_size(const struct pcapng_out *o);
 /* Pushes buffered bytes to the file. */
 int pcapng_out_flush(struct pcapng_out *o);

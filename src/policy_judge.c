@@ -255,17 +255,20 @@ static bool also(struct finding *f, const struct request *q)
 	return true;
 }
 
-/* "frame.number in {6 63 110}" for the requests of f (the first 200). */
+/* "frame.number == 6 || frame.number == 63" for the requests of f (the
+ * first 200): a set ("in {6 63}") is written with commas since Wireshark
+ * 4.0 and without them before, so neither form works everywhere. */
 static char *frames_filter(const struct finding *f)
 {
-	size_t cap = 32 + 21 * (f->nalso < 200 ? f->nalso : 200);
+	size_t cap = 8 + 40 * (f->nalso < 200 ? f->nalso : 200);
 	char *s = malloc(cap);
 	if (!s)
 		return NULL;
-	size_t n = (size_t)snprintf(s, cap, "frame.number in {");
+	size_t n = 0;
+	s[0] = 0;
 	for (size_t i = 0; i < f->nalso && i < 200; i++)
-		n += (size_t)snprintf(s + n, cap - n, "%s%llu", i ? " " : "", (unsigned long long)f->also_frames[i]);
-	snprintf(s + n, cap - n, "}");
+		n += (size_t)snprintf(s + n, cap - n, "%sframe.number == %llu", i ? " || " : "",
+				      (unsigned long long)f->also_frames[i]);
 	return s;
 }
 

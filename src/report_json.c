@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "build_info.h"
+#include "carve.h"
 #include "config.h"
 #include "decompress.h"
 #include "dpi.h"
@@ -1063,6 +1064,10 @@ static void write_findings(struct jsonw *w, struct audit *a)
 		jw_arr_end(w);
 		jw_key(w, "wireshark_filter");
 		jw_str(w, f->filter);
+		jw_key(w, "wireshark_filter_carved");
+		char *carved = carve_filter(a, f);
+		jw_str(w, carved);
+		free(carved);
 		jw_obj_end(w);
 	}
 }

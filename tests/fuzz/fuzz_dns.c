@@ -15,6 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dns_cache_learn(c, msg, size);
 	char name[256];
 	dns_question_name(msg, size, name, sizeof(name));
+	struct dns_message m;
+	dns_parse(msg, size, &m);
 	dns_cache_free(c);
 	strtab_free(names);
 	free(msg);

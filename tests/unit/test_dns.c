@@ -86,12 +86,45 @@ static void test_many_entries_grow(void **state)
 	strtab_free(names);
 }
 
+static void test_parse(void **state)
+{
+	struct dns_message m;
+	assert_int_equal(dns_parse(response, sizeof(response), &m), 1);
+	assert_int_equal(m.id, 0x1234);
+	assert_true(m.response);
+	assert_string_equal(m.qname, "api.example.com");
+	struct ip_addr a = v4(203, 0, 113, 10);
+	assert_memory_equal(&m.addrs[0], &a, sizeof(a));
+	/* the query: id and name, no addresses */
+	uint8_t q[sizeof(response)];
+	memcpy(q, response, sizeof(q));
+	q[2] = 0x01;
+	q[3] = 0x00;
+	assert_int_equal(dns_parse(q, 33, &m), 0);
+	assert_false(m.response);
+	assert_int_equal(m.id, 0x1234);
+	assert_string_equal(m.qname, "api.example.com");
+	/* NXDOMAIN: the name, no addresses */
+	memcpy(q, response, sizeof(q));
+	q[3] = 0x83;
+	assert_int_equal(dns_parse(q, sizeof(q), &m), 0);
+	assert_int_equal(m.rcode, 3);
+	/* the A record cut short: the CNAME alone gives no address */
+	assert_int_equal(dns_parse(response, sizeof(response) - 1, &m), 0);
+	/* a damaged question */
+	assert_int_equal(dns_parse(response, 20, &m), -1);
+	assert_string_equal(m.qname, "");
+	for (size_t n = 0; n < sizeof(response); n++)
+		assert_true(dns_parse(response, n, &m) <= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learn_and_lookup),
 		cmocka_unit_test(test_queries_and_errors_are_ignored),
 		cmocka_unit_test(test_many_entries_grow),
+		cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
 }
